@@ -1,0 +1,137 @@
+/*
+ * core.h - the base every Kizuna module stands on: result codes, error messages a user can act
+ * on, length-carrying string views, bounded growable buffers, named input limits, RFC 3339 UTC
+ * time and UUIDs.
+ *
+ * Nothing here knows about STIX, TAXII or storage; every other module includes this header.
+ */
+#ifndef KIZUNA_CORE_H
+#define KIZUNA_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define KZ_VERSION "0.1.0"
+
+/* Result of every fallible function. Callers must look at it. */
+typedef enum {
+    KZ_OK = 0,
+    KZ_EINVAL,    /* the input is not what was expected (message says where and what) */
+    KZ_ENOMEM,    /* an allocation failed */
+    KZ_ELIMIT,    /* the input passed one of the named limits */
+    KZ_EIO,       /* reading or writing a file failed */
+    KZ_EDB,       /* the store failed */
+    KZ_ENOTFOUND, /* the thing asked for does not exist */
+    KZ_ECONFLICT, /* a different content exists under the same identity */
+    KZ_EUSAGE,    /* the caller asked for something that cannot be done */
+} kz_rc_value;
+
+#if defined(__GNUC__)
+#define KZ_NODISCARD __attribute__((warn_unused_result))
+#define KZ_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define KZ_NODISCARD
+#define KZ_PRINTF(a, b)
+#endif
+
+typedef kz_rc_value kz_rc;
+
+/* Returns a short constant name for rc ("invalid input", "out of memory", ...). */
+const char *kz_rc_str(kz_rc rc);
+
+/*
+ * An error message for a person: where (file, line, JSON path, byte offset) and what was expected.
+ * Fixed size so that reporting an error never needs an allocation.
+ */
+#define KZ_ERR_MAX 512
+typedef struct {
+    char msg[KZ_ERR_MAX];
+} kz_err;
+
+/* Formats the message into err (may be NULL) and returns rc, so that `return kz_fail(...)` reads. */
+kz_rc kz_fail(kz_err *err, kz_rc rc, const char *fmt, ...) KZ_PRINTF(3, 4);
+/* Puts prefix and ": " before the message already in err ("file.json: " + "objects[3]: ..."). */
+void kz_err_prefix(kz_err *err, const char *fmt, ...) KZ_PRINTF(2, 3);
+void kz_err_clear(kz_err *err);
+
+/* A string view. Never assumed to end in NUL. */
+typedef struct {
+    const char *p;
+    size_t n;
+} kz_sv;
+
+#define KZ_SV(lit) ((kz_sv){(lit), sizeof(lit) - 1})
+kz_sv kz_sv_c(const char *s); /* view of a NUL-terminated string; NULL gives the empty view */
+bool kz_sv_eq(kz_sv a, kz_sv b);
+bool kz_sv_eq_c(kz_sv a, const char *s);
+bool kz_sv_starts(kz_sv a, const char *prefix);
+
+/*
+ * A growable byte buffer with a ceiling. Appends past `max` fail with KZ_ELIMIT and leave the
+ * buffer as it was. The content is always NUL-terminated (the NUL is not counted in n).
+ */
+typedef struct {
+    char *p;
+    size_t n;
+    size_t cap;
+    size_t max; /* 0 means SIZE_MAX / 2 */
+} kz_buf;
+
+void kz_buf_init(kz_buf *b, size_t max);
+KZ_NODISCARD kz_rc kz_buf_append(kz_buf *b, const void *p, size_t n);
+KZ_NODISCARD kz_rc kz_buf_puts(kz_buf *b, const char *s);
+KZ_NODISCARD kz_rc kz_buf_printf(kz_buf *b, const char *fmt, ...) KZ_PRINTF(2, 3);
+KZ_NODISCARD kz_rc kz_buf_reserve(kz_buf *b, size_t extra);
+void kz_buf_reset(kz_buf *b); /* n = 0, keeps the memory */
+void kz_buf_free(kz_buf *b);  /* frees the memory; the buffer can be used again */
+
+/* Every limit on untrusted input, with a safe default from kz_limits_default(). */
+typedef struct {
+    size_t object_bytes;    /* one STIX object's JSON text */
+    size_t json_depth;      /* nesting of arrays and objects, counting the bundle's own */
+    size_t objects;         /* objects in one input (bundle, array or JSON lines) */
+    size_t member_bytes;    /* a bundle's members other than "objects" */
+    size_t pattern_bytes;   /* one STIX pattern */
+    size_t pattern_depth;   /* nesting of parentheses and brackets in a pattern */
+    size_t pattern_terms;   /* comparisons and observations in one pattern */
+} kz_limits;
+
+kz_limits kz_limits_default(void);
+
+/*
+ * Time: an instant in UTC with nanosecond precision. STIX and TAXII timestamps are RFC 3339 in
+ * UTC, written with a trailing 'Z', with any number of fraction digits.
+ */
+typedef struct {
+    int64_t sec; /* seconds since 1970-01-01T00:00:00Z */
+    int32_t nsec;
+    int8_t frac_digits; /* digits the text had after the point, 0 if none */
+} kz_time;
+
+/*
+ * Parses "YYYY-MM-DDTHH:MM:SS[.fraction]Z". Rejects other offsets, lower-case t/z, out-of-range
+ * fields (Feb 30, hour 24), and more than 9 fraction digits. On failure writes what was expected.
+ */
+KZ_NODISCARD kz_rc kz_time_parse(kz_sv s, kz_time *out, kz_err *err);
+int kz_time_cmp(const kz_time *a, const kz_time *b);
+kz_time kz_time_now(void);
+
+/* Formats t with exactly `digits` fraction digits (0, 3, 6 or 9); buf needs KZ_TIME_MAX bytes. */
+#define KZ_TIME_MAX 32
+void kz_time_format(const kz_time *t, int digits, char buf[KZ_TIME_MAX]);
+
+/* UUIDs as text: 36 characters and a NUL. */
+#define KZ_UUID_STR 37
+
+/* Checks the 8-4-4-4-12 hex form; returns the version nibble (1..8) or -1 if not a UUID. */
+int kz_uuid_check(kz_sv s);
+/* A random (version 4) UUID from the system's CSPRNG. */
+KZ_NODISCARD kz_rc kz_uuid4(char out[KZ_UUID_STR]);
+/* A name-based (version 5, SHA-1) UUID of `name` in namespace `ns` (a UUID in text form). */
+KZ_NODISCARD kz_rc kz_uuid5(const char *ns, const void *name, size_t len, char out[KZ_UUID_STR]);
+
+/* Checked decimal parsing: the whole view must be digits and the value within [min, max]. */
+KZ_NODISCARD kz_rc kz_parse_i64(kz_sv s, int64_t min, int64_t max, int64_t *out);
+
+#endif
