@@ -89,9 +89,8 @@ void kz_buf_free(kz_buf *b);  /* frees the memory; the buffer can be used again 
 /* Every limit on untrusted input, with a safe default from kz_limits_default(). */
 typedef struct {
     size_t object_bytes;    /* one STIX object's JSON text */
-    size_t json_depth;      /* nesting of arrays and objects, counting the bundle's own */
+    size_t json_depth;      /* nesting of arrays and objects within one object */
     size_t objects;         /* objects in one input (bundle, array or JSON lines) */
-    size_t member_bytes;    /* a bundle's members other than "objects" */
     size_t pattern_bytes;   /* one STIX pattern */
     size_t pattern_depth;   /* nesting of parentheses and brackets in a pattern */
     size_t pattern_terms;   /* comparisons and observations in one pattern */

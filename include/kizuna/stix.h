@@ -83,7 +83,7 @@ KZ_NODISCARD kz_rc kz_reader_new(FILE *f, const char *name, const kz_limits *lim
                                  kz_reader **out, kz_err *err);
 
 /*
- * Yields the next object. On KZ_OK, *text/*len is the object's minified JSON text (valid until
+ * Yields the next object. On KZ_OK, *text and *len are the object's minified JSON text (valid until
  * the next call) and *obj the parsed value (owned by the caller: json_decref). On KZ_ENOTFOUND the
  * input is exhausted and well-formed. On KZ_EINVAL the current object is malformed JSON: err says
  * where; if kz_reader_can_continue() is true the caller may call again to get the next one. Any

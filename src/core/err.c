@@ -63,7 +63,6 @@ kz_limits kz_limits_default(void)
         .object_bytes = 16u << 20, /* ATT&CK's largest object is ~60 KB; CTI reports can be MBs */
         .json_depth = 64,
         .objects = 100u * 1000 * 1000,
-        .member_bytes = 1u << 20,
         .pattern_bytes = 64u << 10,
         .pattern_depth = 64,
         .pattern_terms = 10000,

@@ -1,0 +1,74 @@
+/*
+ * cli.h - what the `kizuna` commands share: the global options, exit codes, and the walk over
+ * input files that reads, validates and reports every object the same way for validate and
+ * import.
+ */
+#ifndef KIZUNA_CLI_H
+#define KIZUNA_CLI_H
+
+#include <stdio.h>
+
+#include "kizuna/core.h"
+#include "kizuna/stix.h"
+#include "kizuna/store.h"
+
+/* Exit codes: the public interface of every command (see DESIGN.md). */
+enum {
+    EXIT_OK = 0,    /* success */
+    EXIT_INPUT = 1, /* the input had problems, each reported */
+    EXIT_USAGE = 2, /* the command line is wrong */
+    EXIT_ENV = 3,   /* I/O or database error */
+};
+
+typedef struct {
+    const char *db; /* store URL: --db, else $KIZUNA_DB, else ./kizuna.db */
+    kz_limits lim;
+    bool verbose;   /* also print notes (e.g. SCO ids that are the deterministic UUIDv5) */
+    bool quiet;     /* no warnings, no progress */
+} cli_ctx;
+
+/* One object read from an input, valid for the duration of the callback. */
+typedef struct {
+    const char *file;
+    const char *label; /* "objects[12]", "[12]" or "line 12" */
+    const char *id;    /* the object's id, or NULL */
+    const char *text;  /* minified JSON text */
+    size_t len;
+    json_t *obj;
+} cli_obj;
+
+typedef struct {
+    uint64_t read;     /* objects found in the input */
+    uint64_t invalid;  /* rejected by the reader or the validator */
+    uint64_t warnings;
+    bool env_error;    /* an I/O error: exit 3 */
+    bool input_error;  /* the input could not be read to its end */
+} cli_tally;
+
+/*
+ * Reads every object of `path` ("-" for standard input), validates it, prints one line per
+ * problem on standard output, and calls fn for each valid object. fn returns EXIT_OK to go on or
+ * an exit code to stop.
+ */
+int cli_walk(cli_ctx *c, const char *path, int (*fn)(void *ctx, const cli_obj *o), void *ctx,
+             cli_tally *t);
+
+/* Prints "kizuna: " and the message on standard error. */
+void cli_error(const char *fmt, ...) KZ_PRINTF(1, 2);
+
+/* Opens the store named by c->db; prints the reason and returns NULL on failure. */
+kz_store *cli_open_store(cli_ctx *c);
+
+/* Exit code for a store or I/O failure. */
+int cli_exit_for(kz_rc rc);
+
+int cmd_validate(cli_ctx *c, int argc, char **argv);
+int cmd_import(cli_ctx *c, int argc, char **argv);
+int cmd_export(cli_ctx *c, int argc, char **argv);
+int cmd_stats(cli_ctx *c, int argc, char **argv);
+int cmd_help(cli_ctx *c, int argc, char **argv);
+
+/* Prints the help of one command (or the overview for NULL) to f; false if unknown. */
+bool cli_help(FILE *f, const char *command);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * test_core.c - the core module: RFC 3339 parsing both ways across each boundary, formatting,
+ * UUID checks and generation (the UUIDv5 of a known name), checked integers, bounded buffers.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kizuna/core.h"
+
+static kz_rc tparse(const char *s, kz_time *t, kz_err *err)
+{
+    return kz_time_parse(kz_sv_c(s), t, err);
+}
+
+static void test_time_accepts_rfc3339_utc_forms(void **state)
+{
+    kz_time t;
+    kz_err err;
+    (void)state;
+    assert_int_equal(tparse("1970-01-01T00:00:00Z", &t, &err), KZ_OK);
+    assert_int_equal(t.sec, 0);
+    assert_int_equal(tparse("2016-05-12T08:17:27.000Z", &t, &err), KZ_OK);
+    assert_int_equal(t.sec, 1463041047);
+    assert_int_equal(t.frac_digits, 3);
+    assert_int_equal(tparse("2024-02-29T23:59:59.123456789Z", &t, &err), KZ_OK);
+    assert_int_equal(t.nsec, 123456789);
+    assert_int_equal(tparse("1969-12-31T23:59:59.5Z", &t, &err), KZ_OK);
+    assert_int_equal(t.sec, -1);
+    assert_int_equal(t.nsec, 500000000);
+}
+
+static void test_time_rejects_what_rfc3339_utc_forbids(void **state)
+{
+    static const char *bad[] = {
+        "2024-03-01 10:00",          "2024-03-01T10:00:00",      "2024-03-01T10:00:00+00:00",
+        "2024-03-01t10:00:00z",      "2024-03-01T10:00:00.Z",    "2023-02-29T00:00:00Z",
+        "2024-13-01T00:00:00Z",      "2024-04-31T00:00:00Z",     "2024-01-01T24:00:00Z",
+        "2024-01-01T00:60:00Z",      "2024-01-01T00:00:60Z",     "24-01-01T00:00:00Z",
+        "2024-01-01T00:00:00.1234567891Z", "2024-01-01T00:00:00Zjunk", "",
+    };
+    kz_time t;
+    kz_err err;
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (tparse(bad[i], &t, &err) != KZ_EINVAL)
+            fail_msg("accepted \"%s\"", bad[i]);
+    }
+    assert_int_equal(tparse("2024-03-01 10:00", &t, &err), KZ_EINVAL);
+    assert_string_equal(err.msg, "\"2024-03-01 10:00\" is not an RFC 3339 UTC timestamp "
+                                 "(expected YYYY-MM-DDTHH:MM:SS[.s]Z)");
+}
+
+static void test_time_format_and_compare(void **state)
+{
+    kz_time a, b;
+    char buf[KZ_TIME_MAX];
+    kz_err err;
+    (void)state;
+    assert_int_equal(tparse("2016-05-12T08:17:27.5Z", &a, &err), KZ_OK);
+    kz_time_format(&a, 9, buf);
+    assert_string_equal(buf, "2016-05-12T08:17:27.500000000Z");
+    kz_time_format(&a, 3, buf);
+    assert_string_equal(buf, "2016-05-12T08:17:27.500Z");
+    kz_time_format(&a, 0, buf);
+    assert_string_equal(buf, "2016-05-12T08:17:27Z");
+    assert_int_equal(tparse("2016-05-12T08:17:27.500000001Z", &b, &err), KZ_OK);
+    assert_true(kz_time_cmp(&a, &b) < 0);
+    assert_true(kz_time_cmp(&b, &a) > 0);
+    assert_int_equal(tparse("2016-05-12T08:17:27.50Z", &b, &err), KZ_OK);
+    assert_int_equal(kz_time_cmp(&a, &b), 0);
+    assert_int_equal(tparse("1900-03-01T00:00:00Z", &a, &err), KZ_OK);
+    kz_time_format(&a, 0, buf);
+    assert_string_equal(buf, "1900-03-01T00:00:00Z");
+}
+
+static void test_uuid_check_and_generate(void **state)
+{
+    char u[KZ_UUID_STR];
+    (void)state;
+    assert_int_equal(kz_uuid_check(kz_sv_c("7c2a5b4e-8f3d-4c1a-9b2e-6f0d1e2c3b4a")), 4);
+    assert_int_equal(kz_uuid_check(kz_sv_c("7c2a5b4e-8f3d-4c1a-9b2e-6f0d1e2c3b4")), -1);
+    assert_int_equal(kz_uuid_check(kz_sv_c("7c2a5b4e8f3d-4c1a-9b2e-6f0d1e2c3b4a0")), -1);
+    assert_int_equal(kz_uuid_check(kz_sv_c("7c2a5b4e-8f3d-4c1a-9b2e-6f0d1e2c3bxa")), -1);
+    assert_int_equal(kz_uuid4(u), KZ_OK);
+    assert_int_equal(kz_uuid_check(kz_sv_c(u)), 4);
+    assert_true(u[19] == '8' || u[19] == '9' || u[19] == 'a' || u[19] == 'b');
+}
+
+/* RFC 4122 appendix B's DNS namespace; "python.org" is the classic published example. */
+static void test_uuid5_matches_the_known_value(void **state)
+{
+    char u[KZ_UUID_STR];
+    (void)state;
+    assert_int_equal(kz_uuid5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "python.org", 10, u), KZ_OK);
+    assert_string_equal(u, "886313e1-3b8a-5372-9b90-0c9aee199e5d");
+    assert_int_equal(kz_uuid5("not-a-uuid", "x", 1, u), KZ_EINVAL);
+}
+
+static void test_parse_i64_checks_range_and_digits(void **state)
+{
+    int64_t v;
+    (void)state;
+    assert_int_equal(kz_parse_i64(kz_sv_c("42"), 0, 100, &v), KZ_OK);
+    assert_int_equal(v, 42);
+    assert_int_equal(kz_parse_i64(kz_sv_c("-9223372036854775808"), INT64_MIN, 0, &v), KZ_OK);
+    assert_true(v == INT64_MIN);
+    assert_int_equal(kz_parse_i64(kz_sv_c("9223372036854775808"), 0, INT64_MAX, &v), KZ_ELIMIT);
+    assert_int_equal(kz_parse_i64(kz_sv_c("101"), 0, 100, &v), KZ_ELIMIT);
+    assert_int_equal(kz_parse_i64(kz_sv_c("1x"), 0, 100, &v), KZ_EINVAL);
+    assert_int_equal(kz_parse_i64(kz_sv_c(""), 0, 100, &v), KZ_EINVAL);
+    assert_int_equal(kz_parse_i64(kz_sv_c("-"), -5, 100, &v), KZ_EINVAL);
+}
+
+static void test_buf_stops_at_its_ceiling_and_keeps_content(void **state)
+{
+    kz_buf b;
+    (void)state;
+    kz_buf_init(&b, 8);
+    assert_int_equal(kz_buf_puts(&b, "abcd"), KZ_OK);
+    assert_int_equal(kz_buf_printf(&b, "%d", 123), KZ_OK);
+    assert_string_equal(b.p, "abcd123");
+    assert_int_equal(kz_buf_puts(&b, "xy"), KZ_ELIMIT);
+    assert_string_equal(b.p, "abcd123");
+    assert_int_equal(kz_buf_puts(&b, "z"), KZ_OK);
+    assert_int_equal(b.n, 8);
+    kz_buf_free(&b);
+}
+
+static void test_err_prefix_and_fail(void **state)
+{
+    kz_err err;
+    (void)state;
+    assert_int_equal(kz_fail(&err, KZ_EINVAL, "created: %s", "bad"), KZ_EINVAL);
+    kz_err_prefix(&err, "%s", "case.json");
+    assert_string_equal(err.msg, "case.json: created: bad");
+    assert_int_equal(kz_fail(NULL, KZ_EIO, "x"), KZ_EIO);
+    assert_string_equal(kz_rc_str(KZ_ENOMEM), "out of memory");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_time_accepts_rfc3339_utc_forms),
+        cmocka_unit_test(test_time_rejects_what_rfc3339_utc_forbids),
+        cmocka_unit_test(test_time_format_and_compare),
+        cmocka_unit_test(test_uuid_check_and_generate),
+        cmocka_unit_test(test_uuid5_matches_the_known_value),
+        cmocka_unit_test(test_parse_i64_checks_range_and_digits),
+        cmocka_unit_test(test_buf_stops_at_its_ceiling_and_keeps_content),
+        cmocka_unit_test(test_err_prefix_and_fail),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
