@@ -72,10 +72,9 @@ static void report(void *ctx, kz_stix_severity sev, const char *path, const char
             return;
         kind = "note: ";
     }
-    printf("%s: %s", r->file, r->label);
-    if (r->id)
-        printf(" (%.120s)", r->id);
-    printf(": %s%s%s%s\n", kind, path && *path ? path : "", path && *path ? ": " : "", msg);
+    /* One printf per line: the import's writer thread prints conflicts at the same time. */
+    printf("%s: %s%s%.120s%s: %s%s%s%s\n", r->file, r->label, r->id ? " (" : "", r->id ? r->id : "",
+           r->id ? ")" : "", kind, path && *path ? path : "", path && *path ? ": " : "", msg);
 }
 
 /* A progress line on a terminal, for inputs large enough to wait for. */
