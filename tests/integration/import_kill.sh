@@ -12,7 +12,7 @@ dbfile="$TMP/kizuna.db"
 pid=$!
 # Wait until at least one batch is committed, then kill without warning.
 for _ in $(seq 1 600); do
-  c=$(sqlite3 "file:$dbfile?mode=ro" "select count(*) from object_version" 2>/dev/null || echo 0)
+  c=$(sqlite3 "file:$dbfile?mode=ro" "select count(*) from objects" 2>/dev/null || echo 0)
   [ "${c:-0}" -gt 0 ] && break
   kill -0 $pid 2>/dev/null || break
   sleep 0.05
@@ -21,7 +21,7 @@ kill -9 $pid 2>/dev/null || fail "the import ended before it could be killed; ma
 wait $pid 2>/dev/null || true
 
 [ "$(sqlite3 "$dbfile" 'pragma integrity_check')" = ok ] || fail "integrity_check after kill -9"
-committed=$(sqlite3 "$dbfile" "select count(*) from object_version")
+committed=$(sqlite3 "$dbfile" "select count(*) from objects")
 [ "$committed" -gt 0 ] && [ "$committed" -lt $n ] || fail "committed $committed of $n: not a mid-way kill"
 [ $((committed % 5000)) -eq 0 ] || fail "$committed rows committed: not whole batches of 5000"
 
