@@ -91,6 +91,32 @@ KZ_NODISCARD kz_rc kz_reader_new(FILE *f, const char *name, const kz_limits *lim
  */
 KZ_NODISCARD kz_rc kz_reader_next(kz_reader *r, const char **text, size_t *len, json_t **obj,
                                   kz_where *where, kz_err *err);
+
+/*
+ * The framing half of kz_reader_next: yields the next element's bytes exactly as they are in the
+ * input (valid until the next call), unparsed, so that parsing can run on other threads with
+ * kz_element_parse. Elements that are over a limit or not objects give KZ_EINVAL with
+ * kz_reader_can_continue() true, as kz_reader_next does.
+ */
+KZ_NODISCARD kz_rc kz_reader_next_raw(kz_reader *r, const char **text, size_t *len,
+                                      kz_where *w, kz_err *err);
+
+/* Where an element came from, for kz_element_parse's messages. */
+typedef struct {
+    const char *name;  /* the input's name */
+    const char *label; /* from kz_reader_label */
+    size_t line;       /* kz_where.line */
+} kz_element_ctx;
+
+/*
+ * The parsing half: parses one element's bytes (from kz_reader_next_raw) with jansson, rejecting
+ * duplicate keys, and writes its minified text into min. Touches no reader state, so any thread
+ * may call it. On success *obj belongs to the caller (json_decref). On KZ_EINVAL err gives the
+ * absolute line and column.
+ */
+KZ_NODISCARD kz_rc kz_element_parse(const char *raw, size_t n, const kz_element_ctx *ctx,
+                                    kz_buf *min, json_t **obj, kz_err *err);
+
 bool kz_reader_can_continue(const kz_reader *r);
 kz_input_form kz_reader_form(const kz_reader *r);
 /* Bytes consumed so far, for progress display. */

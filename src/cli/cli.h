@@ -27,30 +27,38 @@ typedef struct {
     bool quiet;     /* no warnings, no progress */
 } cli_ctx;
 
-/* One object read from an input, valid for the duration of the callback. */
+/* One valid object read from an input, valid for the duration of the sink's call. */
 typedef struct {
     const char *file;
-    const char *label; /* "objects[12]", "[12]" or "line 12" */
-    const char *id;    /* the object's id, or NULL */
-    const char *text;  /* minified JSON text */
-    size_t len;
-    json_t *obj;
+    const char *label;  /* "objects[12]", "[12]" or "line 12" */
+    kz_sv id;
+    kz_sv type;
+    kz_sv spec_version; /* "2.1" when the object has none (SCOs may omit it) */
+    kz_sv version;      /* from kz_stix_version */
+    kz_sv text;         /* minified JSON text */
 } cli_obj;
+
+/* What a command does with the objects, called on one thread, in input order. */
+typedef struct {
+    int (*object)(void *ctx, const cli_obj *o); /* EXIT_OK to go on, else an exit code */
+    int (*end_of_file)(void *ctx, const char *file); /* may be NULL */
+} cli_sink;
 
 typedef struct {
     uint64_t read;     /* objects found in the input */
     uint64_t invalid;  /* rejected by the reader or the validator */
     uint64_t warnings;
     bool env_error;    /* an I/O error: exit 3 */
-    bool input_error;  /* the input could not be read to its end */
+    bool input_error;  /* an input could not be read to its end */
 } cli_tally;
 
 /*
- * Reads every object of `path` ("-" for standard input), validates it, prints one line per
- * problem on standard output, and calls fn for each valid object. fn returns EXIT_OK to go on or
- * an exit code to stop.
+ * Reads every object of each path ("-" for standard input), validates it, prints one line per
+ * problem on standard output, and gives each valid object to sink (may be NULL), in input
+ * order. Parsing and validation run on every core. Returns EXIT_OK, or the exit code of a sink
+ * that stopped the walk, or EXIT_ENV when an input cannot be opened.
  */
-int cli_walk(cli_ctx *c, const char *path, int (*fn)(void *ctx, const cli_obj *o), void *ctx,
+int cli_walk(cli_ctx *c, char **paths, int npaths, const cli_sink *sink, void *sink_ctx,
              cli_tally *t);
 
 /* Prints "kizuna: " and the message on standard error. */

@@ -45,7 +45,7 @@ int cmd_export(cli_ctx *c, int argc, char **argv)
     kz_rc rc;
 
     optind = 0;
-    while ((o = getopt_long(argc, argv, "+c:t:a:Ah", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "c:t:a:Ah", opts, NULL)) != -1) {
         switch (o) {
             case 'c': coll_name = optarg; break;
             case 't': q.type = optarg; break;

@@ -19,7 +19,7 @@ int cmd_validate(cli_ctx *c, int argc, char **argv)
     int o, code = EXIT_OK;
 
     optind = 0;
-    while ((o = getopt_long(argc, argv, "+vqh", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
         switch (o) {
             case 'v': c->verbose = true; break;
             case 'q': c->quiet = true; break;
@@ -31,15 +31,12 @@ int cmd_validate(cli_ctx *c, int argc, char **argv)
         cli_error("validate: no input: give one or more files, or - for standard input");
         return EXIT_USAGE;
     }
-    for (int i = optind; i < argc; i++) {
-        if ((code = cli_walk(c, argv[i], NULL, NULL, &t)) == EXIT_ENV)
-            break;
-    }
+    code = cli_walk(c, argv + optind, argc - optind, NULL, NULL, &t);
     if (!c->quiet)
         fprintf(stderr, "%llu objects read, %llu valid, %llu invalid, %llu warnings\n",
                 (unsigned long long)t.read, (unsigned long long)(t.read - t.invalid),
                 (unsigned long long)t.invalid, (unsigned long long)t.warnings);
-    if (t.env_error)
+    if (t.env_error || code == EXIT_ENV)
         return EXIT_ENV;
     return t.invalid || t.input_error ? EXIT_INPUT : EXIT_OK;
 }

@@ -273,13 +273,13 @@ static bool small_string(kz_reader *r, const span *v, char *out, size_t cap)
 
 /* ---- producing one object --------------------------------------------------------------- */
 
-static void minify(kz_reader *r, const char *p, size_t n)
+static void minify(kz_buf *min, const char *p, size_t n)
 {
     bool in_str = false;
     char *o;
 
     /* Cannot fail for lack of room: the text only shrinks and kz_buf_reserve checked it. */
-    o = r->min.p;
+    o = min->p;
     for (size_t i = 0; i < n; i++) {
         char c = p[i];
         if (in_str) {
@@ -295,22 +295,20 @@ static void minify(kz_reader *r, const char *p, size_t n)
             *o++ = c;
         }
     }
-    r->min.n = (size_t)(o - r->min.p);
+    min->n = (size_t)(o - min->p);
     *o = '\0';
 }
 
-/* Parses the scanned element v as object number r->index. */
-static kz_rc produce(kz_reader *r, const span *v, const char **text, size_t *len, json_t **obj,
-                     kz_where *w, kz_err *err)
+/* Hands out the scanned element v as object number r->index, unparsed. */
+static kz_rc produce(kz_reader *r, const span *v, const char **text, size_t *len, kz_where *w,
+                     kz_err *err)
 {
-    json_error_t je;
-    json_t *j;
     char lbl[48];
 
     w->index = r->index++;
     w->line = v->line;
     w->offset = v->offset;
-    r->keep = NO_KEEP;
+    r->keep = NO_KEEP; /* the bytes stay put until the next call: only fill() moves them */
     kz_reader_label(r, w, lbl, sizeof lbl);
     r->can_continue = true;
     if (v->too_big)
@@ -324,21 +322,29 @@ static kz_rc produce(kz_reader *r, const span *v, const char **text, size_t *len
     if (r->buf[v->start] != '{')
         return kz_fail(err, KZ_EINVAL, "%s: %s (line %zu): expected a STIX object ({...})",
                        r->name, lbl, v->line);
-    j = json_loadb(r->buf + v->start, v->len, JSON_REJECT_DUPLICATES, &je);
+    *text = r->buf + v->start;
+    *len = v->len;
+    return KZ_OK;
+}
+
+kz_rc kz_element_parse(const char *raw, size_t n, const kz_element_ctx *ctx, kz_buf *min,
+                       json_t **obj, kz_err *err)
+{
+    json_error_t je;
+    json_t *j;
+
+    *obj = NULL;
+    j = json_loadb(raw, n, JSON_REJECT_DUPLICATES, &je);
     if (j == NULL)
-        return kz_fail(err, KZ_EINVAL, "%s: %s: line %zu, column %d: %s", r->name, lbl,
-                       v->line + (size_t)(je.line > 0 ? je.line - 1 : 0), je.column, je.text);
-    kz_buf_reset(&r->min);
-    if (kz_buf_reserve(&r->min, v->len) != KZ_OK) {
+        return kz_fail(err, KZ_EINVAL, "%s: %s: line %zu, column %d: %s", ctx->name, ctx->label,
+                       ctx->line + (size_t)(je.line > 0 ? je.line - 1 : 0), je.column, je.text);
+    kz_buf_reset(min);
+    if (kz_buf_reserve(min, n) != KZ_OK) {
         json_decref(j);
-        r->can_continue = false;
-        r->st = ST_FAILED;
-        return kz_fail(err, KZ_ENOMEM, "%s: out of memory", r->name);
+        return kz_fail(err, KZ_ENOMEM, "%s: out of memory", ctx->name);
     }
-    minify(r, r->buf + v->start, v->len);
+    minify(min, raw, n);
     *obj = j;
-    *text = r->min.p;
-    *len = r->min.n;
     return KZ_OK;
 }
 
@@ -475,8 +481,8 @@ void kz_reader_label(const kz_reader *r, const kz_where *w, char *buf, size_t ca
 }
 
 /* The element of an array (top-level or a bundle's objects) at pos, then the separator. */
-static kz_rc array_element(kz_reader *r, const char **text, size_t *len, json_t **obj,
-                           kz_where *w, kz_err *err)
+static kz_rc array_element(kz_reader *r, const char **text, size_t *len, kz_where *w,
+                           kz_err *err)
 {
     span v;
     kz_rc rc;
@@ -489,17 +495,43 @@ static kz_rc array_element(kz_reader *r, const char **text, size_t *len, json_t 
     if ((rc = scan_value(r, r->lim->object_bytes, &v, err)) != KZ_OK)
         return rc;
     r->st = r->form == KZ_INPUT_BUNDLE ? ST_BUNDLE_NEXT : ST_ARRAY_NEXT;
-    return produce(r, &v, text, len, obj, w, err);
+    return produce(r, &v, text, len, w, err);
 }
 
 kz_rc kz_reader_next(kz_reader *r, const char **text, size_t *len, json_t **obj, kz_where *w,
                      kz_err *err)
 {
+    kz_element_ctx ctx;
+    const char *raw;
+    size_t n;
+    char lbl[48];
+    kz_rc rc;
+
+    *obj = NULL;
+    *text = NULL;
+    *len = 0;
+    if ((rc = kz_reader_next_raw(r, &raw, &n, w, err)) != KZ_OK)
+        return rc;
+    kz_reader_label(r, w, lbl, sizeof lbl);
+    ctx = (kz_element_ctx){r->name, lbl, w->line};
+    if ((rc = kz_element_parse(raw, n, &ctx, &r->min, obj, err)) != KZ_OK) {
+        if (rc != KZ_EINVAL) {
+            r->can_continue = false;
+            r->st = ST_FAILED;
+        }
+        return rc;
+    }
+    *text = r->min.p;
+    *len = r->min.n;
+    return KZ_OK;
+}
+
+kz_rc kz_reader_next_raw(kz_reader *r, const char **text, size_t *len, kz_where *w, kz_err *err)
+{
     span v;
     kz_rc rc;
     int c;
 
-    *obj = NULL;
     *text = NULL;
     *len = 0;
     memset(w, 0, sizeof *w);
@@ -546,7 +578,7 @@ kz_rc kz_reader_next(kz_reader *r, const char **text, size_t *len, json_t **obj,
                     v.offset = off;
                     v.too_big = v.len > r->lim->object_bytes;
                     v.too_deep = false;
-                    return produce(r, &v, text, len, obj, w, err);
+                    return produce(r, &v, text, len, w, err);
                 } else if (c == EOF) {
                     if (r->ioerr)
                         return io_or(r, err, "");
@@ -566,7 +598,7 @@ kz_rc kz_reader_next(kz_reader *r, const char **text, size_t *len, json_t **obj,
                     r->st = r->st == ST_BUNDLE_FIRST ? ST_BUNDLE_TAIL : ST_DONE;
                     break;
                 }
-                return array_element(r, text, len, obj, w, err);
+                return array_element(r, text, len, w, err);
             case ST_ARRAY_NEXT:
             case ST_BUNDLE_NEXT:
                 c = skip_ws(r);
@@ -579,7 +611,7 @@ kz_rc kz_reader_next(kz_reader *r, const char **text, size_t *len, json_t **obj,
                     return framing(r, err, "',' or ']' after an object", c);
                 advance(r);
                 skip_ws(r);
-                return array_element(r, text, len, obj, w, err);
+                return array_element(r, text, len, w, err);
             case ST_BUNDLE_TAIL:
                 if ((rc = top_members(r, false, err)) != KZ_OK)
                     return rc;
@@ -614,7 +646,7 @@ kz_rc kz_reader_next(kz_reader *r, const char **text, size_t *len, json_t **obj,
                 }
                 if ((rc = scan_value(r, r->lim->object_bytes, &v, err)) != KZ_OK)
                     return rc;
-                return produce(r, &v, text, len, obj, w, err);
+                return produce(r, &v, text, len, w, err);
             case ST_DONE:
                 /* Only whitespace may follow a bundle or an array. */
                 if (r->form != KZ_INPUT_LINES && (c = skip_ws(r)) != EOF) {

@@ -23,7 +23,7 @@ wait $pid 2>/dev/null || true
 [ "$(sqlite3 "$dbfile" 'pragma integrity_check')" = ok ] || fail "integrity_check after kill -9"
 committed=$(sqlite3 "$dbfile" "select count(*) from objects")
 [ "$committed" -gt 0 ] && [ "$committed" -lt $n ] || fail "committed $committed of $n: not a mid-way kill"
-[ $((committed % 5000)) -eq 0 ] || fail "$committed rows committed: not whole batches of 5000"
+[ $((committed % 50000)) -eq 0 ] || fail "$committed rows committed: not whole batches of 50000"
 
 # What is there is whole: every stored object exports and validates.
 "$KIZUNA" --db "$DB" export --all-versions >"$TMP/after-kill.json"
