@@ -18,11 +18,12 @@ int cmd_validate(cli_ctx *c, int argc, char **argv)
     cli_tally t = {0};
     int o, code = EXIT_OK;
 
+    c->verbose = true; /* notes (whether an SCO's UUIDv5 id is the deterministic one) too */
     optind = 0;
     while ((o = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
         switch (o) {
             case 'v': c->verbose = true; break;
-            case 'q': c->quiet = true; break;
+            case 'q': c->quiet = true; c->verbose = false; break;
             case 'h': cli_help(stdout, "validate"); return EXIT_OK;
             default: cli_help(stderr, "validate"); return EXIT_USAGE;
         }

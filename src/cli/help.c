@@ -30,7 +30,7 @@ static const struct {
      "exit codes: 0 success, 1 the input had problems (reported), 2 usage error,\n"
      "3 I/O or database error.\n"},
     {"validate",
-     "usage: kizuna validate [-v] [-q] FILE...\n"
+     "usage: kizuna validate [-q] FILE...\n"
      "\n"
      "Checks every object of each FILE (- for standard input) against STIX 2.1: common\n"
      "properties, every SDO, SRO, SCO and meta object, markings, extensions and STIX patterns.\n"
@@ -38,8 +38,11 @@ static const struct {
      "object by object. Each problem is one line on standard output:\n"
      "  FILE: objects[12] (indicator--...): created: \"2024-03-01 10:00\" is not an RFC 3339 ...\n"
      "\n"
-     "  -v, --verbose   also print notes (e.g. whether an SCO id is the deterministic UUIDv5)\n"
-     "  -q, --quiet     print errors only, no warnings or summary\n"
+     "Warnings (a SHOULD of the specification not followed) and notes (e.g. whether an SCO's\n"
+     "UUIDv5 id is the deterministic one) are printed too, marked as such; they do not make\n"
+     "an object invalid.\n"
+     "\n"
+     "  -q, --quiet     print errors only: no warnings, notes or summary\n"
      "\n"
      "Exit 0 when every object is valid, 1 when any is not, 2 usage, 3 I/O error.\n"},
     {"import",

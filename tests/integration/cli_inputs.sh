@@ -28,6 +28,13 @@ expect_out "-: objects[1] ($id1): created:"
 { good $id2 2024-03-01T10:00:00.000Z a; echo; good $id1 2024-03-01T10:00:00.000Z b; echo; } >"$TMP/lines.jsonl"
 expect_exit 0 "$KIZUNA" validate "$TMP/lines.jsonl"
 
+# An SCO with a UUIDv5 id: validate says whether it is the deterministic one (a note, still valid).
+echo '{"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--12592121-be4c-5a93-a813-5a5af16e50db","value":"198.51.100.9"}' >"$TMP/sco.jsonl"
+echo '{"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--4b8ed646-46df-5a9c-b5a6-b3ae128f35a6","value":"198.51.100.9"}' >>"$TMP/sco.jsonl"
+expect_exit 0 "$KIZUNA" validate "$TMP/sco.jsonl"
+expect_out "line 1 (ipv4-addr--12592121-be4c-5a93-a813-5a5af16e50db): note: id: is not the deterministic id of the object's ID contributing properties (expected ipv4-addr--4b8ed646-46df-5a9c-b5a6-b3ae128f35a6)"
+expect_out "line 2 (ipv4-addr--4b8ed646-46df-5a9c-b5a6-b3ae128f35a6): note: id: is the deterministic UUIDv5"
+
 # A malformed object is reported with its line and column, and the next object still counts.
 printf '[\n%s,\n{"type": "malware", "name": tru},\n%s\n]\n' "$(good $id2 2024-03-01T10:00:00.000Z x)" \
   "$(good $id1 2024-03-01T10:00:00.000Z y)" >"$TMP/broken.json"
