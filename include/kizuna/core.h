@@ -130,6 +130,9 @@ KZ_NODISCARD kz_rc kz_uuid4(char out[KZ_UUID_STR]);
 /* A name-based (version 5, SHA-1) UUID of `name` in namespace `ns` (a UUID in text form). */
 KZ_NODISCARD kz_rc kz_uuid5(const char *ns, const void *name, size_t len, char out[KZ_UUID_STR]);
 
+/* The value of a hex digit (either case), or -1. */
+int kz_hexval(int c);
+
 /* Checked decimal parsing: the whole view must be digits and the value within [min, max]. */
 KZ_NODISCARD kz_rc kz_parse_i64(kz_sv s, int64_t min, int64_t max, int64_t *out);
 

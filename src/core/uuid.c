@@ -10,15 +10,17 @@
 
 #include "kizuna/core.h"
 
-static int hexval(int c)
+/* A table, because ids are checked for every reference of every object imported. */
+static const signed char hex_table[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,
+    ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
+    ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15,
+    ['F'] = 16,
+};
+
+int kz_hexval(int c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return c < 0 || c > 255 ? -1 : hex_table[c] - 1;
 }
 
 int kz_uuid_check(kz_sv s)
@@ -29,11 +31,11 @@ int kz_uuid_check(kz_sv s)
         if (i == 8 || i == 13 || i == 18 || i == 23) {
             if (s.p[i] != '-')
                 return -1;
-        } else if (hexval((unsigned char)s.p[i]) < 0) {
+        } else if (kz_hexval((unsigned char)s.p[i]) < 0) {
             return -1;
         }
     }
-    return hexval((unsigned char)s.p[14]);
+    return kz_hexval((unsigned char)s.p[14]);
 }
 
 static void format(const unsigned char b[16], char out[KZ_UUID_STR])
@@ -76,9 +78,9 @@ kz_rc kz_uuid5(const char *ns, const void *name, size_t len, char out[KZ_UUID_ST
         if (ns[i] == '-')
             continue;
         if (j % 2 == 0)
-            nsb[j / 2] = (unsigned char)(hexval((unsigned char)ns[i]) << 4);
+            nsb[j / 2] = (unsigned char)(kz_hexval((unsigned char)ns[i]) << 4);
         else
-            nsb[j / 2] |= (unsigned char)hexval((unsigned char)ns[i]);
+            nsb[j / 2] |= (unsigned char)kz_hexval((unsigned char)ns[i]);
         j++;
     }
     if ((ctx = EVP_MD_CTX_new()) == NULL)

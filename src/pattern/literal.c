@@ -30,23 +30,12 @@ kz_rc kz_pat_decode_string(kz_pat_arena *a, kz_sv body, size_t body_off, kz_sv *
     return KZ_OK;
 }
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 kz_rc kz_pat_decode_hex(kz_pat_arena *a, kz_sv body, size_t body_off, kz_sv *out, kz_err *err)
 {
     unsigned char *p;
 
     for (size_t i = 0; i < body.n; i++)
-        if (hexval((unsigned char)body.p[i]) < 0)
+        if (kz_hexval((unsigned char)body.p[i]) < 0)
             return kz_fail(err, KZ_EINVAL,
                            "position %zu: h'...' holds hex digits only (0-9, a-f, A-F)",
                            body_off + i + 1);
@@ -58,8 +47,8 @@ kz_rc kz_pat_decode_hex(kz_pat_arena *a, kz_sv body, size_t body_off, kz_sv *out
     if ((p = kz_pat_arena_alloc(a, body.n / 2 + 1)) == NULL)
         return kz_fail(err, KZ_ENOMEM, "out of memory decoding a hex constant");
     for (size_t i = 0; i < body.n; i += 2)
-        p[i / 2] = (unsigned char)(hexval((unsigned char)body.p[i]) << 4 |
-                                   hexval((unsigned char)body.p[i + 1]));
+        p[i / 2] = (unsigned char)(kz_hexval((unsigned char)body.p[i]) << 4 |
+                                   kz_hexval((unsigned char)body.p[i + 1]));
     *out = (kz_sv){(const char *)p, body.n / 2};
     return KZ_OK;
 }

@@ -86,6 +86,12 @@ static void test_uuid_check_and_generate(void **state)
     assert_int_equal(kz_uuid_check(kz_sv_c("7c2a5b4e-8f3d-4c1a-9b2e-6f0d1e2c3b4")), -1);
     assert_int_equal(kz_uuid_check(kz_sv_c("7c2a5b4e8f3d-4c1a-9b2e-6f0d1e2c3b4a0")), -1);
     assert_int_equal(kz_uuid_check(kz_sv_c("7c2a5b4e-8f3d-4c1a-9b2e-6f0d1e2c3bxa")), -1);
+    assert_int_equal(kz_hexval('0'), 0);
+    assert_int_equal(kz_hexval('f'), 15);
+    assert_int_equal(kz_hexval('F'), 15);
+    assert_int_equal(kz_hexval('g'), -1);
+    assert_int_equal(kz_hexval(-1), -1);
+    assert_int_equal(kz_hexval(0), -1);
     assert_int_equal(kz_uuid4(u), KZ_OK);
     assert_int_equal(kz_uuid_check(kz_sv_c(u)), 4);
     assert_true(u[19] == '8' || u[19] == '9' || u[19] == 'a' || u[19] == 'b');
