@@ -79,6 +79,10 @@ jq -c '{name, is_family, modified, created, id, spec_version, type}' "$TMP/v2.js
 expect_exit 0 "$KIZUNA" --db "$DB" import --collection intake "$TMP/reordered.json"
 expect_out "0 new versions, 1 unchanged, 0 rejected"
 
+# $KIZUNA_DB names the store when --db is not given.
+KIZUNA_DB="$DB" expect_exit 0 "$KIZUNA" stats
+expect_out "intake"
+
 # Export of an unknown collection is a usage error, not an empty bundle.
 expect_exit 2 "$KIZUNA" --db "$DB" export --collection nope
 echo "ok: command-line inputs, messages and exit codes"
