@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "kz_test.h"
 #include "kizuna/cpe.h"
 
 static kz_cpe ca, cb; /* large: kept off the stack */
@@ -349,31 +350,6 @@ static void check_one(tally *t, const char *where, const char *s)
     print_message("  %s: \"%s\": %s\n", where, s, err.msg);
 }
 
-/* Calls fn on every *.json file under dir, recursively, in no particular order. */
-static void walk_json(const char *dir, void (*fn)(const char *path, void *arg), void *arg)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        char path[4096];
-        struct stat st;
-        size_t n = strlen(e->d_name);
-        if (e->d_name[0] == '.')
-            continue;
-        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
-            continue;
-        if (stat(path, &st) != 0)
-            continue;
-        if (S_ISDIR(st.st_mode))
-            walk_json(path, fn, arg);
-        else if (n > 5 && strcmp(e->d_name + n - 5, ".json") == 0)
-            fn(path, arg);
-    }
-    closedir(d);
-}
-
 /* CSAF: product_identification_helper.cpe anywhere under product_tree. */
 static void csaf_walk(json_t *v, const char *path, tally *t)
 {
@@ -451,8 +427,8 @@ static void test_real_data_csaf_and_cve5_cpes_all_parse(void **state)
         print_message("KZ_SHARED_DATA/csaf-ics or /cve5 is absent: skipping the real-data check\n");
         skip();
     }
-    walk_json(csaf, csaf_file, &a);
-    walk_json(cve5, cve5_file, b);
+    kz_test_walk_json(csaf, csaf_file, &a);
+    kz_test_walk_json(cve5, cve5_file, b);
     print_message("csaf-ics: %zu files, %zu CPE names, %zu rejected\n", a.files, a.found, a.bad);
     print_message("cve5: %zu files, %zu CPE names in CNA containers and %zu in ADP, %zu "
                   "rejected\n",
@@ -507,7 +483,7 @@ static void test_real_data_jvn_cpes_parse_but_vendor_shorthand(void **state)
         print_message("KZ_SHARED_DATA/jvn is absent: skipping the JVN check\n");
         skip();
     }
-    walk_json(jvn, jvn_file, &t);
+    kz_test_walk_json(jvn, jvn_file, &t);
     print_message("jvn: %zu JSON files, %zu CPE names, %zu rejected\n", t.files, t.found, t.bad);
     assert_int_equal(t.found, 144); /* occurrences, in the 29 files that are whole JSON */
     assert_int_equal(t.bad, 58);

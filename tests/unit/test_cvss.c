@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "kz_test.h"
 #include "kizuna/cvss.h"
 
 static kz_cvss parse_ok(const char *s)
@@ -558,32 +559,25 @@ static void check_cve5(tally *t, const char *path, const char *file)
     json_decref(doc);
 }
 
+typedef struct {
+    tally *t;
+    void (*fn)(tally *, const char *, const char *);
+} walk_arg;
+
+static void walk_one(const char *path, void *arg)
+{
+    walk_arg *w = arg;
+    const char *slash = strrchr(path, '/');
+
+    w->fn(w->t, path, slash ? slash + 1 : path);
+}
+
 /* Calls fn for every *.json file under dir, depth first; returns the number of files. */
 static int walk(tally *t, const char *dir, void (*fn)(tally *, const char *, const char *))
 {
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    int n = 0;
-    if (d == NULL)
-        return 0;
-    while ((de = readdir(d)) != NULL) {
-        char path[4096];
-        struct stat st;
-        size_t len = strlen(de->d_name);
-        if (de->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        if (stat(path, &st) != 0)
-            continue;
-        if (S_ISDIR(st.st_mode))
-            n += walk(t, path, fn);
-        else if (len > 5 && strcmp(de->d_name + len - 5, ".json") == 0) {
-            fn(t, path, de->d_name);
-            n++;
-        }
-    }
-    closedir(d);
-    return n;
+    walk_arg w = {t, fn};
+
+    return kz_test_walk_json(dir, walk_one, &w);
 }
 
 static void test_cvss_published_scores_in_shared_data_agree(void **state)

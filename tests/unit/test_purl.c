@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "kz_test.h"
 #include "kizuna/purl.h"
 
 static kz_purl pa, pb; /* large: kept off the stack */
@@ -266,30 +267,6 @@ static void check_one(tally *t, const char *where, const char *s)
     print_message("  %s: \"%s\": %s\n", where, s, err.msg);
 }
 
-static void walk_json(const char *dir, void (*fn)(const char *path, void *arg), void *arg)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        char path[4096];
-        struct stat st;
-        size_t n = strlen(e->d_name);
-        if (e->d_name[0] == '.')
-            continue;
-        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
-            continue;
-        if (stat(path, &st) != 0)
-            continue;
-        if (S_ISDIR(st.st_mode))
-            walk_json(path, fn, arg);
-        else if (n > 5 && strcmp(e->d_name + n - 5, ".json") == 0)
-            fn(path, arg);
-    }
-    closedir(d);
-}
-
 /* product_identification_helper.purl (CSAF 2.0) and .purls[] (CSAF 2.1) anywhere. */
 static void helper_walk(json_t *v, const char *path, tally *t)
 {
@@ -345,8 +322,8 @@ static void test_real_data_purls_all_parse(void **state)
         print_message("KZ_SHARED_DATA/csaf-ics or /cve5 is absent: skipping the real-data check\n");
         skip();
     }
-    walk_json(csaf, helper_file, &a);
-    walk_json(cve5, helper_file, &b);
+    kz_test_walk_json(csaf, helper_file, &a);
+    kz_test_walk_json(cve5, helper_file, &b);
     print_message("csaf-ics: %zu files, %zu purls, %zu rejected\n", a.files, a.found, a.bad);
     print_message("cve5: %zu files, %zu purls, %zu rejected\n", b.files, b.found, b.bad);
     assert_int_equal(a.files, 1970);
@@ -356,7 +333,7 @@ static void test_real_data_purls_all_parse(void **state)
     assert_int_equal(a.bad + b.bad, 0);
     if (data_dir(jvn, sizeof jvn, "jvn")) {
         /* JVN's jvncsaf and jvnstix outputs do: pkg:rpm/dendai.ac.jp/myjvn_api and others. */
-        walk_json(jvn, helper_file, &c);
+        kz_test_walk_json(jvn, helper_file, &c);
         print_message("jvn: %zu files, %zu purls in product_identification_helper, %zu "
                       "rejected\n",
                       c.files, c.found, c.bad);

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "kz_test.h"
 #include "kizuna/version.h"
 
 /* ---- comparison ---------------------------------------------------------------------------- */
@@ -535,36 +536,22 @@ static void walk_branches(survey *s, json_t *node)
     }
 }
 
+static void survey_file(const char *path, void *arg)
+{
+    survey *s = arg;
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, 0, &jerr);
+
+    if (doc == NULL)
+        return;
+    s->files++;
+    walk_branches(s, json_object_get(doc, "product_tree"));
+    json_decref(doc);
+}
+
 static void walk_dir(survey *s, const char *dir)
 {
-    DIR *d = opendir(dir);
-    struct dirent *e;
-
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        char path[4096];
-        struct stat st;
-        size_t len = strlen(e->d_name);
-
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (stat(path, &st) != 0)
-            continue;
-        if (S_ISDIR(st.st_mode)) {
-            walk_dir(s, path);
-        } else if (len > 5 && strcmp(e->d_name + len - 5, ".json") == 0) {
-            json_error_t jerr;
-            json_t *doc = json_load_file(path, 0, &jerr);
-            if (doc == NULL)
-                continue;
-            s->files++;
-            walk_branches(s, json_object_get(doc, "product_tree"));
-            json_decref(doc);
-        }
-    }
-    closedir(d);
+    (void)kz_test_walk_json(dir, survey_file, s);
 }
 
 static void test_real_csaf_ranges_are_understood_or_possibly(void **state)
