@@ -86,7 +86,7 @@ KZ_NODISCARD kz_rc kz_store_put(kz_store *s, int64_t coll, const kz_put *p, kz_p
 /* ---- reading ---------------------------------------------------------------------------- */
 
 typedef struct {
-    int64_t coll;            /* 0: every collection */
+    int64_t coll;            /* 0: every collection, each (id, version) once */
     const char *type;        /* NULL: every type */
     const char *added_after; /* NULL or an RFC 3339 timestamp; exclusive */
     bool all_versions;       /* false: only the latest version of each id */

@@ -63,7 +63,8 @@ static const struct {
      "\n"
      "Writes a STIX 2.1 bundle of the stored objects to standard output: the latest version\n"
      "of each, or every version with --all-versions. --added-after keeps objects this node\n"
-     "stored strictly after the RFC 3339 timestamp.\n"},
+     "stored strictly after the RFC 3339 timestamp. Without --collection every collection is\n"
+     "exported, and an object stored in several of them appears once.\n"},
     {"stats",
      "usage: kizuna [--db URL] stats\n"
      "\n"

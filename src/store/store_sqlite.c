@@ -627,10 +627,22 @@ kz_rc kz_store_sqlite_query_sql(const kz_query *q, kz_buf *b)
     /* Latest version of each (collection, id): no newer version of it in that collection. The
      * subquery is one seek into objects_id; the row itself is skipped by its seq, which the index
      * holds, so an id with one version costs no table read and the filter is O(log n) per row. */
-    if (!q->all_versions &&
+    if (q->coll != 0 && !q->all_versions &&
         (rc = kz_buf_puts(b, " AND NOT EXISTS (SELECT 1 FROM objects AS n WHERE n.id_hash ="
                              " o.id_hash AND n.seq <> o.seq AND n.id = o.id AND n.coll = o.coll"
                              " AND n.version > o.version)")) != KZ_OK)
+        return rc;
+    /* Over every collection, a version stored in several collections (always with the same
+     * content) is given once, as first stored; and "latest" means latest anywhere. */
+    if (q->coll == 0 &&
+        (rc = kz_buf_puts(b, q->all_versions
+                                 ? " AND NOT EXISTS (SELECT 1 FROM objects AS n WHERE n.id_hash ="
+                                   " o.id_hash AND n.seq < o.seq AND n.id = o.id"
+                                   " AND n.version = o.version)"
+                                 : " AND NOT EXISTS (SELECT 1 FROM objects AS n WHERE n.id_hash ="
+                                   " o.id_hash AND n.seq <> o.seq AND n.id = o.id"
+                                   " AND (n.version > o.version OR (n.version = o.version"
+                                   " AND n.seq < o.seq)))")) != KZ_OK)
         return rc;
     /* Over every collection, seq order is (date_added, seq) order (see the top of the file). */
     return kz_buf_puts(b, q->coll != 0 ? " ORDER BY o.date_added, o.seq" : " ORDER BY o.seq");

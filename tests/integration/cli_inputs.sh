@@ -79,6 +79,15 @@ jq -c '{name, is_family, modified, created, id, spec_version, type}' "$TMP/v2.js
 expect_exit 0 "$KIZUNA" --db "$DB" import --collection intake "$TMP/reordered.json"
 expect_out "0 new versions, 1 unchanged, 0 rejected"
 
+# An object in two collections is exported once when no collection is named.
+expect_exit 0 "$KIZUNA" --db "$DB" import --collection second "$TMP/v2.json"
+"$KIZUNA" --db "$DB" export >"$TMP/all.json"
+[ "$(jq --arg id "$id2" '[.objects[] | select(.id == $id)] | length' "$TMP/all.json")" -eq 1 ] ||
+  fail "the export over every collection repeats an object"
+"$KIZUNA" --db "$DB" export --all-versions >"$TMP/allv.json"
+[ "$(jq --arg id "$id2" '[.objects[] | select(.id == $id)] | length' "$TMP/allv.json")" -eq 2 ] ||
+  fail "--all-versions over every collection should give each of the 2 versions once"
+
 # $KIZUNA_DB names the store when --db is not given.
 KIZUNA_DB="$DB" expect_exit 0 "$KIZUNA" stats
 expect_out "intake"
