@@ -1,0 +1,1225 @@
+/*
+ * eval.c - the STIX pattern evaluator (kizuna/pattern_eval.h): the observation set built from
+ * observed-data, the comparison operators over one observation's objects, and the search that
+ * combines simple observation expressions into a binding under the observation operators and
+ * qualifiers.
+ *
+ * Comparisons run once per (simple expression, observation) into sorted match lists. The search
+ * then picks, for each operand, the admissible unused observation that ends earliest, which keeps
+ * FOLLOWEDBY chains and REPEATS linear; WITHIN tries each observation's first_observed as the
+ * start of its window. Every step counts against a work budget.
+ */
+#include <arpa/inet.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef KZ_HAVE_PCRE2
+#ifndef PCRE2_CODE_UNIT_WIDTH
+#define PCRE2_CODE_UNIT_WIDTH 8
+#endif
+#include <pcre2.h>
+#endif
+
+#include "kizuna/pattern_eval.h"
+
+#define KZ_EVAL_MAX_OBS 1000000u   /* observations in one set */
+#define KZ_EVAL_MAX_OBJS 100000u   /* objects in one observation */
+#define KZ_EVAL_WORK_MAX 20000000u /* steps of one evaluation */
+#define KZ_EVAL_MAX_ANY 16         /* [*] steps followed in one path */
+
+typedef struct {
+    kz_time first, last;
+    int64_t count;
+    size_t seq; /* order added, for stable ties */
+    json_t *od;
+    json_t *held; /* 2.1: the SCOs of object_refs, held for as long as the observation */
+    const char *id;
+    const json_t **objs;
+    const char **keys; /* the id (2.1) or dictionary key (2.0) of each object */
+    size_t nobjs;
+} kz_obs;
+
+struct kz_obs_set {
+    kz_obs *v;
+    size_t n, cap;
+    size_t seq;
+};
+
+/* ---- the observation set ---- */
+
+kz_obs_set *kz_obs_set_new(void)
+{
+    return calloc(1, sizeof(kz_obs_set));
+}
+
+static void obs_clear(kz_obs *o)
+{
+    json_decref(o->od);
+    json_decref(o->held);
+    free(o->objs);
+    free(o->keys);
+}
+
+void kz_obs_set_free(kz_obs_set *set)
+{
+    if (set == NULL)
+        return;
+    for (size_t i = 0; i < set->n; i++)
+        obs_clear(&set->v[i]);
+    free(set->v);
+    free(set);
+}
+
+size_t kz_obs_set_count(const kz_obs_set *set)
+{
+    return set ? set->n : 0;
+}
+
+const json_t *kz_obs_set_get(const kz_obs_set *set, size_t i)
+{
+    return set && i < set->n ? set->v[i].od : NULL;
+}
+
+const char *kz_obs_set_id(const kz_obs_set *set, size_t i)
+{
+    return set && i < set->n ? set->v[i].id : NULL;
+}
+
+static int obs_order(const void *a, const void *b)
+{
+    const kz_obs *x = a, *y = b;
+    int c = kz_time_cmp(&x->first, &y->first);
+
+    if (c != 0)
+        return c;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static kz_rc time_prop(const json_t *od, const char *name, kz_time *out, kz_err *err)
+{
+    const json_t *v = json_object_get(od, name);
+    kz_rc rc;
+
+    if (!json_is_string(v))
+        return kz_fail(err, KZ_EINVAL, "%s: expected an RFC 3339 timestamp string", name);
+    rc = kz_time_parse((kz_sv){json_string_value(v), json_string_length(v)}, out, err);
+    if (rc != KZ_OK)
+        kz_err_prefix(err, "%s", name);
+    return rc;
+}
+
+/* Adds one observed-data at the end of the set; the caller restores the order (obs_sort). */
+static kz_rc add_one(kz_obs_set *set, const json_t *od, kz_obs_lookup_fn lookup, void *arg,
+                     kz_err *err)
+{
+    kz_obs o;
+    const json_t *v, *objects, *refs;
+    kz_rc rc = KZ_EINVAL;
+    size_t n = 0;
+
+    memset(&o, 0, sizeof o);
+    if (set == NULL || !json_is_object(od)) {
+        rc = kz_fail(err, KZ_EUSAGE, "observed-data must be a JSON object");
+        goto out;
+    }
+    v = json_object_get(od, "type");
+    if (!json_is_string(v) || strcmp(json_string_value(v), "observed-data") != 0) {
+        rc = kz_fail(err, KZ_EINVAL, "type: expected \"observed-data\"");
+        goto out;
+    }
+    if ((rc = time_prop(od, "first_observed", &o.first, err)) != KZ_OK ||
+        (rc = time_prop(od, "last_observed", &o.last, err)) != KZ_OK)
+        goto out;
+    if (kz_time_cmp(&o.last, &o.first) < 0) {
+        rc = kz_fail(err, KZ_EINVAL, "last_observed: earlier than first_observed");
+        goto out;
+    }
+    v = json_object_get(od, "number_observed");
+    if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 999999999) {
+        rc = kz_fail(err, KZ_EINVAL, "number_observed: expected an integer from 1 to 999999999");
+        goto out;
+    }
+    o.count = json_integer_value(v);
+    if (set->n >= KZ_EVAL_MAX_OBS) {
+        rc = kz_fail(err, KZ_ELIMIT, "more than %u observations", KZ_EVAL_MAX_OBS);
+        goto out;
+    }
+    objects = json_object_get(od, "objects");
+    refs = json_object_get(od, "object_refs");
+    rc = KZ_EINVAL;
+    if (json_is_object(objects)) {
+        n = json_object_size(objects);
+    } else if (json_is_array(refs)) {
+        n = json_array_size(refs);
+    } else {
+        rc = kz_fail(err, KZ_EINVAL, "expected object_refs (2.1) or objects (2.0)");
+        goto out;
+    }
+    if (n > KZ_EVAL_MAX_OBJS) {
+        rc = kz_fail(err, KZ_ELIMIT, "more than %u objects in one observation", KZ_EVAL_MAX_OBJS);
+        goto out;
+    }
+    rc = KZ_ENOMEM;
+    if ((o.objs = calloc(n ? n : 1, sizeof *o.objs)) == NULL ||
+        (o.keys = calloc(n ? n : 1, sizeof *o.keys)) == NULL)
+        goto out;
+    if (json_is_object(objects)) {
+        const char *key;
+        json_t *obj;
+        json_object_foreach((json_t *)objects, key, obj)
+        {
+            if (!json_is_object(obj)) {
+                rc = kz_fail(err, KZ_EINVAL, "objects.%s: expected an object", key);
+                goto out;
+            }
+            o.objs[o.nobjs] = obj;
+            o.keys[o.nobjs++] = key;
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            const json_t *r = json_array_get(refs, i), *obj;
+            if (!json_is_string(r)) {
+                rc = kz_fail(err, KZ_EINVAL, "object_refs[%zu]: expected an id string", i);
+                goto out;
+            }
+            obj = lookup ? lookup(json_string_value(r), arg) : NULL;
+            if (!json_is_object(obj)) {
+                rc = kz_fail(err, KZ_EINVAL, "object_refs[%zu]: \"%.80s\" was not given", i,
+                             json_string_value(r));
+                goto out;
+            }
+            o.objs[o.nobjs] = obj;
+            o.keys[o.nobjs++] = json_string_value(r);
+        }
+    }
+    if (set->n == set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 16;
+        kz_obs *nv = realloc(set->v, cap * sizeof *nv);
+        rc = KZ_ENOMEM;
+        if (nv == NULL)
+            goto out;
+        set->v = nv;
+        set->cap = cap;
+    }
+    /* Hold the observed-data, and for 2.1 the SCOs it refers to. */
+    o.od = json_incref((json_t *)od);
+    if (!json_is_object(objects)) {
+        rc = KZ_ENOMEM;
+        if ((o.held = json_array()) == NULL)
+            goto out;
+        for (size_t i = 0; i < o.nobjs; i++)
+            if (json_array_append(o.held, (json_t *)o.objs[i]) != 0)
+                goto out;
+    }
+    v = json_object_get(o.od, "id");
+    o.id = json_is_string(v) ? json_string_value(v) : NULL;
+    o.seq = set->seq++;
+    set->v[set->n++] = o;
+    memset(&o, 0, sizeof o);
+    rc = KZ_OK;
+out:
+    obs_clear(&o);
+    return rc;
+}
+
+static void obs_sort(kz_obs_set *set)
+{
+    if (set->n > 1)
+        qsort(set->v, set->n, sizeof *set->v, obs_order);
+}
+
+kz_rc kz_obs_set_add_observed_data(kz_obs_set *set, const json_t *od, kz_obs_lookup_fn lookup,
+                                   void *arg, kz_err *err)
+{
+    kz_rc rc = add_one(set, od, lookup, arg, err);
+
+    if (rc == KZ_OK)
+        obs_sort(set);
+    return rc;
+}
+
+static const json_t *bundle_lookup(const char *id, void *arg)
+{
+    return json_object_get((const json_t *)arg, id);
+}
+
+kz_rc kz_obs_set_add_bundle(kz_obs_set *set, const json_t *objects_array, kz_err *err)
+{
+    json_t *index = NULL;
+    size_t seq0, i;
+    kz_rc rc = KZ_ENOMEM;
+
+    if (set == NULL || !json_is_array(objects_array))
+        return kz_fail(err, KZ_EINVAL, "objects: expected an array");
+    seq0 = set->seq;
+    if ((index = json_object()) == NULL)
+        goto out;
+    for (i = 0; i < json_array_size(objects_array); i++) {
+        json_t *obj = json_array_get(objects_array, i);
+        const json_t *id = json_object_get(obj, "id");
+        if (json_is_string(id) && json_object_set(index, json_string_value(id), obj) != 0)
+            goto out;
+    }
+    for (i = 0; i < json_array_size(objects_array); i++) {
+        const json_t *obj = json_array_get(objects_array, i);
+        const json_t *t = json_object_get(obj, "type");
+        if (!json_is_string(t) || strcmp(json_string_value(t), "observed-data") != 0)
+            continue;
+        if ((rc = add_one(set, obj, bundle_lookup, index, err)) != KZ_OK) {
+            kz_err_prefix(err, "objects[%zu]", i);
+            goto out;
+        }
+    }
+    obs_sort(set);
+    rc = KZ_OK;
+out:
+    if (rc != KZ_OK && set != NULL) {
+        /* Take back what this call added: the observations numbered from seq0 on. */
+        size_t w = 0;
+        for (size_t r = 0; r < set->n; r++) {
+            if (set->v[r].seq >= seq0)
+                obs_clear(&set->v[r]);
+            else
+                set->v[w++] = set->v[r];
+        }
+        set->n = w;
+        set->seq = seq0;
+    }
+    json_decref(index);
+    return rc;
+}
+
+void kz_eval_result_free(kz_eval_result *r)
+{
+    if (r == NULL)
+        return;
+    free(r->obs);
+    r->obs = NULL;
+    r->nobs = 0;
+    r->matched = false;
+}
+
+/* ---- evaluation context ---- */
+
+typedef struct {
+    const kz_pattern_obs *node;
+    size_t *idx; /* matching observations, ascending set index */
+    size_t n;
+} kz_match_list;
+
+#ifdef KZ_HAVE_PCRE2
+typedef struct {
+    const kz_pattern_cmp *cmp;
+    pcre2_code *code;
+} kz_regex;
+#endif
+
+typedef struct {
+    const kz_obs_set *set;
+    kz_err *err;
+    size_t work;
+    kz_match_list *lists;
+    size_t nlists, caplists;
+    unsigned char *used;
+    size_t *stack;
+    size_t nstack, capstack;
+#ifdef KZ_HAVE_PCRE2
+    kz_regex *rx;
+    size_t nrx, caprx;
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+#endif
+} kz_eval;
+
+static kz_rc spend(kz_eval *e, size_t units)
+{
+    e->work += units;
+    if (e->work > KZ_EVAL_WORK_MAX)
+        return kz_fail(e->err, KZ_ELIMIT, "pattern evaluation passed its work budget");
+    return KZ_OK;
+}
+
+/* ---- values and constants ---- */
+
+static const char *lit_kind_str(kz_pattern_lit_kind k)
+{
+    switch (k) {
+        case KZ_PAT_LIT_INT: return "integer";
+        case KZ_PAT_LIT_FLOAT: return "float";
+        case KZ_PAT_LIT_STRING: return "string";
+        case KZ_PAT_LIT_BOOL: return "boolean";
+        case KZ_PAT_LIT_TIMESTAMP: return "timestamp";
+        case KZ_PAT_LIT_HEX: return "hex";
+        case KZ_PAT_LIT_BINARY: return "binary";
+    }
+    return "constant";
+}
+
+static const char *json_kind_str(const json_t *v)
+{
+    switch (json_typeof(v)) {
+        case JSON_OBJECT: return "an object";
+        case JSON_ARRAY: return "a list";
+        case JSON_STRING: return "a string";
+        case JSON_INTEGER: return "an integer";
+        case JSON_REAL: return "a float";
+        case JSON_TRUE:
+        case JSON_FALSE: return "a boolean";
+        case JSON_NULL: return "null";
+    }
+    return "a value";
+}
+
+static kz_rc type_error(kz_eval *e, const json_t *v, const kz_pattern_lit *lit)
+{
+    return kz_fail(e->err, KZ_EINVAL, "position %zu: cannot compare %s with a %s constant",
+                   lit->pos, json_kind_str(v), lit_kind_str(lit->kind));
+}
+
+static int bytes_cmp(const unsigned char *a, size_t an, const unsigned char *b, size_t bn)
+{
+    size_t n = an < bn ? an : bn;
+    int c = n ? memcmp(a, b, n) : 0; /* an empty constant may have no pointer */
+
+    if (c != 0)
+        return c < 0 ? -1 : 1;
+    return an < bn ? -1 : an > bn;
+}
+
+static bool hex_decode(const char *s, size_t n, unsigned char *out)
+{
+    if (n % 2 != 0)
+        return false;
+    for (size_t i = 0; i < n; i += 2) {
+        int h = kz_hexval((unsigned char)s[i]), l = kz_hexval((unsigned char)s[i + 1]);
+        if (h < 0 || l < 0)
+            return false;
+        out[i / 2] = (unsigned char)(h << 4 | l);
+    }
+    return true;
+}
+
+static int b64val(int c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    return -1;
+}
+
+/* Strict base64 with padding; *outn gets the decoded length. */
+static bool b64_decode(const char *s, size_t n, unsigned char *out, size_t *outn)
+{
+    size_t o = 0;
+
+    if (n % 4 != 0)
+        return false;
+    for (size_t i = 0; i < n; i += 4) {
+        int v[4];
+        int pad = 0;
+        for (int k = 0; k < 4; k++) {
+            if (s[i + k] == '=' && i + 4 == n && k >= 2) {
+                v[k] = 0;
+                pad++;
+            } else if (pad > 0 || (v[k] = b64val((unsigned char)s[i + k])) < 0) {
+                return false;
+            }
+        }
+        out[o++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
+        if (pad < 2)
+            out[o++] = (unsigned char)((v[1] & 15) << 4 | v[2] >> 2);
+        if (pad < 1)
+            out[o++] = (unsigned char)((v[2] & 3) << 6 | v[3]);
+    }
+    *outn = o;
+    return true;
+}
+
+/* Orders v against lit into *ord (-1, 0, 1; booleans give 0 or 1). Type mismatch: KZ_EINVAL. */
+static kz_rc value_cmp(kz_eval *e, const json_t *v, const kz_pattern_lit *lit, int *ord)
+{
+    switch (lit->kind) {
+        case KZ_PAT_LIT_INT:
+        case KZ_PAT_LIT_FLOAT:
+            if (json_is_integer(v) && lit->kind == KZ_PAT_LIT_INT) {
+                json_int_t a = json_integer_value(v);
+                *ord = a < lit->i ? -1 : a > lit->i;
+                return KZ_OK;
+            }
+            if (json_is_number(v)) {
+                double a = json_number_value(v);
+                double b = lit->kind == KZ_PAT_LIT_INT ? (double)lit->i : lit->f;
+                *ord = a < b ? -1 : a > b;
+                return KZ_OK;
+            }
+            break;
+        case KZ_PAT_LIT_STRING:
+            if (json_is_string(v)) {
+                *ord = bytes_cmp((const unsigned char *)json_string_value(v), json_string_length(v),
+                                 (const unsigned char *)lit->bytes.p, lit->bytes.n);
+                return KZ_OK;
+            }
+            break;
+        case KZ_PAT_LIT_BOOL:
+            if (json_is_boolean(v)) {
+                *ord = json_is_true(v) != lit->b;
+                return KZ_OK;
+            }
+            break;
+        case KZ_PAT_LIT_TIMESTAMP:
+            if (json_is_string(v)) {
+                kz_time t;
+                kz_err tmp;
+                if (kz_time_parse((kz_sv){json_string_value(v), json_string_length(v)}, &t, &tmp) !=
+                    KZ_OK)
+                    return kz_fail(e->err, KZ_EINVAL,
+                                   "position %zu: cannot compare a non-timestamp string with a "
+                                   "timestamp constant",
+                                   lit->pos);
+                *ord = kz_time_cmp(&t, &lit->t);
+                return KZ_OK;
+            }
+            break;
+        case KZ_PAT_LIT_HEX:
+        case KZ_PAT_LIT_BINARY:
+            if (json_is_string(v)) {
+                size_t n = json_string_length(v), dn = 0;
+                unsigned char *buf = malloc(n + 1); /* hex and base64 both decode shorter */
+                bool ok;
+                if (buf == NULL)
+                    return kz_fail(e->err, KZ_ENOMEM, "out of memory");
+                if (lit->kind == KZ_PAT_LIT_HEX) {
+                    ok = hex_decode(json_string_value(v), n, buf);
+                    dn = n / 2;
+                } else {
+                    ok = b64_decode(json_string_value(v), n, buf, &dn);
+                }
+                if (ok)
+                    *ord = bytes_cmp(buf, dn, (const unsigned char *)lit->bytes.p, lit->bytes.n);
+                free(buf);
+                if (!ok)
+                    return kz_fail(e->err, KZ_EINVAL,
+                                   "position %zu: the value is not %s, cannot compare it with a "
+                                   "%s constant",
+                                   lit->pos, lit->kind == KZ_PAT_LIT_HEX ? "hex" : "base64",
+                                   lit_kind_str(lit->kind));
+                return KZ_OK;
+            }
+            break;
+    }
+    return type_error(e, v, lit);
+}
+
+static size_t utf8_len(unsigned char c)
+{
+    if (c < 0xC0)
+        return 1;
+    if (c < 0xE0)
+        return 2;
+    if (c < 0xF0)
+        return 3;
+    return 4;
+}
+
+/* SQL LIKE: % any run of characters, _ one character (UTF-8), everything else literal. */
+static bool like_match(const char *s, size_t sn, const char *pat, size_t pn)
+{
+    size_t si = 0, pi = 0, star_p = 0, star_s = 0;
+    bool star = false;
+
+    while (si < sn) {
+        if (pi < pn && pat[pi] == '_') {
+            si += utf8_len((unsigned char)s[si]);
+            pi++;
+        } else if (pi < pn && pat[pi] == '%') {
+            star = true;
+            star_p = ++pi;
+            star_s = si;
+        } else if (pi < pn && pat[pi] == s[si]) {
+            pi++;
+            si++;
+        } else if (star) {
+            pi = star_p;
+            star_s += utf8_len((unsigned char)s[star_s]);
+            si = star_s;
+        } else {
+            return false;
+        }
+    }
+    if (si > sn) /* a '_' consumed a truncated character */
+        return false;
+    while (pi < pn && pat[pi] == '%')
+        pi++;
+    return pi == pn;
+}
+
+typedef struct {
+    int family; /* 4 or 6 */
+    unsigned char a[16];
+    int len;
+} kz_cidr;
+
+static bool cidr_parse(const char *s, size_t n, kz_cidr *out)
+{
+    char buf[64];
+    const char *slash = memchr(s, '/', n);
+    size_t an = slash ? (size_t)(slash - s) : n;
+    int64_t len;
+
+    if (an == 0 || an >= sizeof buf || memchr(s, '\0', n) != NULL)
+        return false;
+    memcpy(buf, s, an);
+    buf[an] = '\0';
+    memset(out, 0, sizeof *out);
+    if (inet_pton(AF_INET, buf, out->a) == 1)
+        out->family = 4;
+    else if (inet_pton(AF_INET6, buf, out->a) == 1)
+        out->family = 6;
+    else
+        return false;
+    out->len = out->family == 4 ? 32 : 128;
+    if (slash) {
+        if (kz_parse_i64((kz_sv){slash + 1, n - an - 1}, 0, out->len, &len) != KZ_OK)
+            return false;
+        out->len = (int)len;
+    }
+    return true;
+}
+
+/* Whether a lies within b. */
+static bool cidr_within(const kz_cidr *a, const kz_cidr *b)
+{
+    if (a->family != b->family || a->len < b->len)
+        return false;
+    for (int bit = 0; bit < b->len; bit++) {
+        int m = 0x80 >> (bit % 8);
+        if ((a->a[bit / 8] & m) != (b->a[bit / 8] & m))
+            return false;
+    }
+    return true;
+}
+
+#ifdef KZ_HAVE_PCRE2
+static kz_rc regex_get(kz_eval *e, const kz_pattern_cmp *c, pcre2_code **out)
+{
+    int code;
+    PCRE2_SIZE off;
+
+    for (size_t i = 0; i < e->nrx; i++)
+        if (e->rx[i].cmp == c) {
+            *out = e->rx[i].code;
+            return KZ_OK;
+        }
+    if (e->nrx == e->caprx) {
+        size_t cap = e->caprx ? e->caprx * 2 : 4;
+        kz_regex *nv = realloc(e->rx, cap * sizeof *nv);
+        if (nv == NULL)
+            return kz_fail(e->err, KZ_ENOMEM, "out of memory");
+        e->rx = nv;
+        e->caprx = cap;
+    }
+    *out = pcre2_compile((PCRE2_SPTR)c->value.bytes.p, c->value.bytes.n,
+                         PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
+    if (*out == NULL) {
+        PCRE2_UCHAR msg[128];
+        pcre2_get_error_message(code, msg, sizeof msg);
+        return kz_fail(e->err, KZ_EINVAL,
+                       "position %zu: invalid regular expression at offset %zu: %s", c->value.pos,
+                       (size_t)off, (const char *)msg);
+    }
+    e->rx[e->nrx].cmp = c;
+    e->rx[e->nrx++].code = *out;
+    return KZ_OK;
+}
+#endif
+
+static kz_rc need_string(kz_eval *e, const json_t *v, const kz_pattern_cmp *c)
+{
+    if (json_is_string(v))
+        return KZ_OK;
+    return kz_fail(e->err, KZ_EINVAL, "position %zu: %s needs a string value, found %s", c->pos,
+                   kz_pattern_op_str(c->op), json_kind_str(v));
+}
+
+/* Applies the comparison c (without its negation) to one value v. */
+static kz_rc apply_op(kz_eval *e, const kz_pattern_cmp *c, const json_t *v, bool *res)
+{
+    kz_rc rc;
+    int ord = 0;
+
+    *res = false;
+    switch (c->op) {
+        case KZ_PAT_OP_EQ:
+        case KZ_PAT_OP_NE:
+        case KZ_PAT_OP_LT:
+        case KZ_PAT_OP_LE:
+        case KZ_PAT_OP_GT:
+        case KZ_PAT_OP_GE:
+            if ((rc = value_cmp(e, v, &c->value, &ord)) != KZ_OK)
+                return rc;
+            *res = c->op == KZ_PAT_OP_EQ   ? ord == 0
+                   : c->op == KZ_PAT_OP_NE ? ord != 0
+                   : c->op == KZ_PAT_OP_LT ? ord < 0
+                   : c->op == KZ_PAT_OP_LE ? ord <= 0
+                   : c->op == KZ_PAT_OP_GT ? ord > 0
+                                           : ord >= 0;
+            return KZ_OK;
+        case KZ_PAT_OP_IN:
+            for (size_t i = 0; i < c->nset; i++) {
+                if ((rc = value_cmp(e, v, &c->set[i], &ord)) != KZ_OK)
+                    return rc;
+                if (ord == 0) {
+                    *res = true;
+                    break;
+                }
+            }
+            return KZ_OK;
+        case KZ_PAT_OP_LIKE:
+            if ((rc = need_string(e, v, c)) != KZ_OK)
+                return rc;
+            *res = like_match(json_string_value(v), json_string_length(v), c->value.bytes.p,
+                              c->value.bytes.n);
+            return spend(e, json_string_length(v) / 64);
+        case KZ_PAT_OP_MATCHES: {
+            if ((rc = need_string(e, v, c)) != KZ_OK)
+                return rc;
+#ifdef KZ_HAVE_PCRE2
+            pcre2_code *re;
+            int m;
+            if ((rc = regex_get(e, c, &re)) != KZ_OK)
+                return rc;
+            m = pcre2_match(re, (PCRE2_SPTR)json_string_value(v), json_string_length(v), 0, 0,
+                            e->md, e->mctx);
+            if (m >= 0 || m == PCRE2_ERROR_PARTIAL) {
+                *res = true;
+                return KZ_OK;
+            }
+            if (m == PCRE2_ERROR_NOMATCH)
+                return KZ_OK;
+            return kz_fail(e->err, KZ_ELIMIT,
+                           "position %zu: regular expression failed (PCRE2 error %d)", c->pos, m);
+#else
+            return kz_fail(e->err, KZ_EUSAGE, "position %zu: MATCHES needs PCRE2", c->pos);
+#endif
+        }
+        case KZ_PAT_OP_ISSUBSET:
+        case KZ_PAT_OP_ISSUPERSET: {
+            kz_cidr val, con;
+            if ((rc = need_string(e, v, c)) != KZ_OK)
+                return rc;
+            if (!cidr_parse(c->value.bytes.p, c->value.bytes.n, &con))
+                return kz_fail(e->err, KZ_EINVAL,
+                               "position %zu: expected an IPv4 or IPv6 address or CIDR block",
+                               c->value.pos);
+            if (!cidr_parse(json_string_value(v), json_string_length(v), &val))
+                return kz_fail(e->err, KZ_EINVAL,
+                               "position %zu: the value \"%.64s\" is not an IP address or CIDR "
+                               "block",
+                               c->pos, json_string_value(v));
+            *res = c->op == KZ_PAT_OP_ISSUBSET ? cidr_within(&val, &con) : cidr_within(&con, &val);
+            return KZ_OK;
+        }
+        case KZ_PAT_OP_EXISTS: *res = true; return KZ_OK;
+    }
+    return KZ_OK;
+}
+
+static bool ends_with(kz_sv s, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    return s.n >= n && memcmp(s.p + s.n - n, suffix, n) == 0;
+}
+
+static const json_t *obs_lookup(const kz_obs *o, const json_t *ref)
+{
+    const char *id = json_string_value(ref);
+
+    for (size_t i = 0; i < o->nobjs; i++)
+        if (strcmp(o->keys[i], id) == 0)
+            return o->objs[i];
+    return NULL;
+}
+
+/*
+ * Follows c's path from step i of value v, and applies c to every value it reaches; *hit is set
+ * when one satisfies it. Recurses only at [*] steps (at most KZ_EVAL_MAX_ANY deep).
+ */
+static kz_rc walk(kz_eval *e, const kz_obs *o, const kz_pattern_cmp *c, const json_t *v, size_t i,
+                  bool refctx, int anys, bool *hit)
+{
+    const kz_pattern_path *path = &c->path;
+    kz_rc rc;
+    bool r;
+
+    for (; i < path->nsteps; i++) {
+        const kz_pattern_step *s = &path->steps[i];
+        if ((rc = spend(e, 1)) != KZ_OK)
+            return rc;
+        if (refctx && json_is_string(v) && s->kind == KZ_PAT_STEP_KEY) {
+            if ((v = obs_lookup(o, v)) == NULL)
+                return KZ_OK;
+            refctx = false;
+        }
+        switch (s->kind) {
+            case KZ_PAT_STEP_KEY:
+                if (!json_is_object(v))
+                    return KZ_OK;
+                v = json_object_getn(v, s->key.p, s->key.n);
+                refctx = ends_with(s->key, "_ref") || ends_with(s->key, "_refs");
+                break;
+            case KZ_PAT_STEP_INDEX:
+                if (!json_is_array(v) || s->index < 0 || (size_t)s->index >= json_array_size(v))
+                    return KZ_OK;
+                v = json_array_get(v, (size_t)s->index);
+                break;
+            case KZ_PAT_STEP_ANY:
+                if (!json_is_array(v))
+                    return KZ_OK;
+                if (anys >= KZ_EVAL_MAX_ANY)
+                    return kz_fail(e->err, KZ_ELIMIT,
+                                   "position %zu: more than %d [*] steps in one path", s->pos,
+                                   KZ_EVAL_MAX_ANY);
+                for (size_t k = 0; k < json_array_size(v) && !*hit; k++)
+                    if ((rc = walk(e, o, c, json_array_get(v, k), i + 1, refctx, anys + 1, hit)) !=
+                        KZ_OK)
+                        return rc;
+                return KZ_OK;
+        }
+        if (v == NULL || json_is_null(v))
+            return KZ_OK;
+    }
+    if ((rc = apply_op(e, c, v, &r)) != KZ_OK)
+        return rc;
+    if (c->negated)
+        r = !r;
+    if (r)
+        *hit = true;
+    return KZ_OK;
+}
+
+static bool type_is(const json_t *obj, kz_sv type)
+{
+    const json_t *t = json_object_get(obj, "type");
+    return json_is_string(t) && json_string_length(t) == type.n &&
+           memcmp(json_string_value(t), type.p, type.n) == 0;
+}
+
+/* Whether every test under c names the same object type; *type gets it. */
+static bool single_type(const kz_pattern_cmp *c, kz_sv *type)
+{
+    if (c->kind == KZ_PAT_CMP_TEST) {
+        if (type->p == NULL) {
+            *type = c->path.type;
+            return true;
+        }
+        return kz_sv_eq(*type, c->path.type);
+    }
+    for (const kz_pattern_cmp *k = c->first; k != NULL; k = k->next)
+        if (!single_type(k, type))
+            return false;
+    return true;
+}
+
+/* Evaluates c against object obj (when not NULL) or against any object of observation o. */
+static kz_rc eval_cmp(kz_eval *e, const kz_obs *o, const kz_pattern_cmp *c, const json_t *obj,
+                      bool *res)
+{
+    kz_rc rc;
+    kz_sv type = {NULL, 0};
+
+    *res = false;
+    if (obj == NULL && single_type(c, &type)) {
+        for (size_t i = 0; i < o->nobjs && !*res; i++) {
+            if ((rc = spend(e, 1)) != KZ_OK)
+                return rc;
+            if (type_is(o->objs[i], type) && (rc = eval_cmp(e, o, c, o->objs[i], res)) != KZ_OK)
+                return rc;
+        }
+        return KZ_OK;
+    }
+    if (c->kind == KZ_PAT_CMP_TEST)
+        return walk(e, o, c, obj, 0, false, 0, res);
+    *res = c->kind == KZ_PAT_CMP_AND;
+    for (const kz_pattern_cmp *k = c->first; k != NULL; k = k->next) {
+        bool r;
+        if ((rc = eval_cmp(e, o, k, obj, &r)) != KZ_OK)
+            return rc;
+        if (c->kind == KZ_PAT_CMP_AND && !r) {
+            *res = false;
+            break;
+        }
+        if (c->kind == KZ_PAT_CMP_OR && r) {
+            *res = true;
+            break;
+        }
+    }
+    return KZ_OK;
+}
+
+/* Builds the match list of every simple observation expression, in tree order. */
+static kz_rc build_lists(kz_eval *e, const kz_pattern_obs *node)
+{
+    kz_match_list *l;
+    kz_rc rc;
+
+    if (node->kind != KZ_PAT_OBS_SIMPLE) {
+        for (const kz_pattern_obs *k = node->first; k != NULL; k = k->next)
+            if ((rc = build_lists(e, k)) != KZ_OK)
+                return rc;
+        return KZ_OK;
+    }
+    if (e->nlists == e->caplists) {
+        size_t cap = e->caplists ? e->caplists * 2 : 8;
+        kz_match_list *nv = realloc(e->lists, cap * sizeof *nv);
+        if (nv == NULL)
+            return kz_fail(e->err, KZ_ENOMEM, "out of memory");
+        e->lists = nv;
+        e->caplists = cap;
+    }
+    l = &e->lists[e->nlists++];
+    l->node = node;
+    l->n = 0;
+    if ((l->idx = malloc((e->set->n ? e->set->n : 1) * sizeof *l->idx)) == NULL)
+        return kz_fail(e->err, KZ_ENOMEM, "out of memory");
+    for (size_t i = 0; i < e->set->n; i++) {
+        bool r;
+        if ((rc = eval_cmp(e, &e->set->v[i], node->cmp, NULL, &r)) != KZ_OK)
+            return rc;
+        if (r)
+            l->idx[l->n++] = i;
+    }
+    return KZ_OK;
+}
+
+static const kz_match_list *list_of(const kz_eval *e, const kz_pattern_obs *node)
+{
+    for (size_t i = 0; i < e->nlists; i++)
+        if (e->lists[i].node == node)
+            return &e->lists[i];
+    return NULL;
+}
+
+/* ---- the binding search ---- */
+
+/* Admissible observations: first_observed >= lo (if has_lo), last_observed <= hi (if has_hi). */
+typedef struct {
+    bool has_lo, has_hi;
+    kz_time lo, hi;
+} kz_window;
+
+static kz_rc push(kz_eval *e, size_t i)
+{
+    if (e->nstack == e->capstack) {
+        size_t cap = e->capstack ? e->capstack * 2 : 32;
+        size_t *nv = realloc(e->stack, cap * sizeof *nv);
+        if (nv == NULL)
+            return kz_fail(e->err, KZ_ENOMEM, "out of memory");
+        e->stack = nv;
+        e->capstack = cap;
+    }
+    e->stack[e->nstack++] = i;
+    e->used[i] = 1;
+    return KZ_OK;
+}
+
+static void pop_to(kz_eval *e, size_t n)
+{
+    while (e->nstack > n)
+        e->used[e->stack[--e->nstack]] = 0;
+}
+
+/* The latest last_observed of the binding's observations from stack position `from`. */
+static kz_time stack_last(const kz_eval *e, size_t from)
+{
+    kz_time t = e->set->v[e->stack[from]].last;
+
+    for (size_t i = from + 1; i < e->nstack; i++)
+        if (kz_time_cmp(&e->set->v[e->stack[i]].last, &t) > 0)
+            t = e->set->v[e->stack[i]].last;
+    return t;
+}
+
+static kz_time time_add(kz_time t, const kz_pattern_lit *secs, bool *inf)
+{
+    double f = secs->kind == KZ_PAT_LIT_INT ? (double)secs->i : secs->f;
+    double whole = floor(f);
+
+    *inf = f > 1e15;
+    if (*inf)
+        return t;
+    t.sec += (int64_t)whole;
+    t.nsec += (int32_t)((f - whole) * 1e9);
+    if (t.nsec >= 1000000000) {
+        t.sec++;
+        t.nsec -= 1000000000;
+    }
+    return t;
+}
+
+static kz_rc find(kz_eval *e, const kz_pattern_obs *node, size_t nq, kz_window w, bool *ok);
+
+static kz_rc find_simple(kz_eval *e, const kz_pattern_obs *node, kz_window w, bool *ok)
+{
+    const kz_match_list *l = list_of(e, node);
+    size_t lo = 0, hi, best = SIZE_MAX;
+    kz_rc rc;
+
+    *ok = false;
+    if (l == NULL)
+        return kz_fail(e->err, KZ_EUSAGE, "internal: no match list");
+    hi = l->n;
+    if (w.has_lo) {
+        /* First match with first_observed >= w.lo (matches are in first_observed order). */
+        size_t a = 0, b = l->n;
+        while (a < b) {
+            size_t m = a + (b - a) / 2;
+            if (kz_time_cmp(&e->set->v[l->idx[m]].first, &w.lo) < 0)
+                a = m + 1;
+            else
+                b = m;
+        }
+        lo = a;
+    }
+    for (size_t k = lo; k < hi; k++) {
+        const kz_obs *o = &e->set->v[l->idx[k]];
+        if ((rc = spend(e, 1)) != KZ_OK)
+            return rc;
+        if (w.has_hi && kz_time_cmp(&o->first, &w.hi) > 0)
+            break;
+        if (e->used[l->idx[k]] || (w.has_hi && kz_time_cmp(&o->last, &w.hi) > 0))
+            continue;
+        if (best == SIZE_MAX || kz_time_cmp(&o->last, &e->set->v[best].last) < 0)
+            best = l->idx[k];
+    }
+    if (best == SIZE_MAX)
+        return KZ_OK;
+    if ((rc = push(e, best)) != KZ_OK)
+        return rc;
+    *ok = true;
+    return KZ_OK;
+}
+
+/* All operands in the given order (reverse when rev), each on observations not yet used. */
+static kz_rc find_all(kz_eval *e, const kz_pattern_obs *node, kz_window w, bool rev, bool seq,
+                      bool *ok)
+{
+    size_t base = e->nstack;
+    const kz_pattern_obs *kids[64];
+    const kz_pattern_obs **kv = kids;
+    size_t n = 0;
+    kz_rc rc = KZ_OK;
+
+    *ok = false;
+    if (node->nkids > 64 && (kv = malloc(node->nkids * sizeof *kv)) == NULL)
+        return kz_fail(e->err, KZ_ENOMEM, "out of memory");
+    for (const kz_pattern_obs *k = node->first; k != NULL && n < node->nkids; k = k->next)
+        kv[n++] = k;
+    for (size_t i = 0; i < n; i++) {
+        const kz_pattern_obs *k = kv[rev ? n - 1 - i : i];
+        size_t mark = e->nstack;
+        bool r;
+        if ((rc = find(e, k, k->nquals, w, &r)) != KZ_OK)
+            goto out;
+        if (!r) {
+            pop_to(e, base);
+            goto out;
+        }
+        if (seq) {
+            /* FOLLOWEDBY: the next operand starts no earlier than this one ended. */
+            kz_time t = stack_last(e, mark);
+            if (!w.has_lo || kz_time_cmp(&t, &w.lo) > 0)
+                w.lo = t;
+            w.has_lo = true;
+        }
+    }
+    *ok = true;
+out:
+    if (kv != kids)
+        free(kv);
+    return rc;
+}
+
+static kz_rc find_bare(kz_eval *e, const kz_pattern_obs *node, kz_window w, bool *ok)
+{
+    kz_rc rc;
+    size_t base = e->nstack;
+
+    *ok = false;
+    switch (node->kind) {
+        case KZ_PAT_OBS_SIMPLE: return find_simple(e, node, w, ok);
+        case KZ_PAT_OBS_AND:
+            if ((rc = find_all(e, node, w, false, false, ok)) != KZ_OK || *ok)
+                return rc;
+            return find_all(e, node, w, true, false, ok);
+        case KZ_PAT_OBS_FOLLOWEDBY: return find_all(e, node, w, false, true, ok);
+        case KZ_PAT_OBS_OR: {
+            /* The operand whose binding ends earliest leaves the most room to what follows. */
+            const kz_pattern_obs *best = NULL;
+            kz_time best_t = {0, 0, 0};
+            for (const kz_pattern_obs *k = node->first; k != NULL; k = k->next) {
+                bool r;
+                if ((rc = find(e, k, k->nquals, w, &r)) != KZ_OK)
+                    return rc;
+                if (r) {
+                    kz_time t = stack_last(e, base);
+                    if (best == NULL || kz_time_cmp(&t, &best_t) < 0) {
+                        best = k;
+                        best_t = t;
+                    }
+                    pop_to(e, base);
+                }
+            }
+            if (best == NULL)
+                return KZ_OK;
+            return find(e, best, best->nquals, w, ok);
+        }
+    }
+    return KZ_OK;
+}
+
+/* Finds a binding of node with its first nq qualifiers applied, inside window w. */
+static kz_rc find(kz_eval *e, const kz_pattern_obs *node, size_t nq, kz_window w, bool *ok)
+{
+    const kz_pattern_qual *q = node->quals;
+    size_t base = e->nstack;
+    kz_rc rc;
+
+    *ok = false;
+    if ((rc = spend(e, 1)) != KZ_OK)
+        return rc;
+    if (nq == 0)
+        return find_bare(e, node, w, ok);
+    for (size_t i = 0; i + 1 < nq && q != NULL; i++)
+        q = q->next;
+    if (q == NULL)
+        return find_bare(e, node, w, ok);
+    switch (q->kind) {
+        case KZ_PAT_QUAL_STARTSTOP: {
+            kz_time stop = q->stop;
+            /* last_observed < stop, as last_observed <= stop - 1ns. */
+            if (stop.nsec > 0) {
+                stop.nsec--;
+            } else {
+                stop.sec--;
+                stop.nsec = 999999999;
+            }
+            if (!w.has_lo || kz_time_cmp(&q->start, &w.lo) > 0)
+                w.lo = q->start;
+            w.has_lo = true;
+            if (!w.has_hi || kz_time_cmp(&stop, &w.hi) < 0)
+                w.hi = stop;
+            w.has_hi = true;
+            return find(e, node, nq - 1, w, ok);
+        }
+        case KZ_PAT_QUAL_REPEATS:
+            for (int64_t t = 0; t < q->times; t++) {
+                bool r;
+                if ((rc = find(e, node, nq - 1, w, &r)) != KZ_OK)
+                    return rc;
+                if (!r) {
+                    pop_to(e, base);
+                    return KZ_OK;
+                }
+            }
+            *ok = true;
+            return KZ_OK;
+        case KZ_PAT_QUAL_WITHIN: {
+            /* Some binding observation starts the window: try each first_observed in turn. */
+            for (size_t i = 0; i < e->set->n; i++) {
+                const kz_time *t0 = &e->set->v[i].first;
+                kz_window ww = w;
+                bool inf;
+                kz_time end;
+                if (i > 0 && kz_time_cmp(t0, &e->set->v[i - 1].first) == 0)
+                    continue;
+                if (w.has_lo && kz_time_cmp(t0, &w.lo) < 0)
+                    continue;
+                if (w.has_hi && kz_time_cmp(t0, &w.hi) > 0)
+                    break;
+                ww.lo = *t0;
+                ww.has_lo = true;
+                end = time_add(*t0, &q->within, &inf);
+                if (!inf && (!ww.has_hi || kz_time_cmp(&end, &ww.hi) < 0)) {
+                    ww.hi = end;
+                    ww.has_hi = true;
+                }
+                if ((rc = find(e, node, nq - 1, ww, ok)) != KZ_OK || *ok)
+                    return rc;
+            }
+            return KZ_OK;
+        }
+    }
+    return KZ_OK;
+}
+
+static int size_order(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+kz_rc kz_pattern_eval(const kz_pattern *p, const kz_obs_set *set, kz_eval_result *out, kz_err *err)
+{
+    kz_eval e;
+    kz_window w = {false, false, {0, 0, 0}, {0, 0, 0}};
+    const kz_pattern_obs *root;
+    kz_rc rc = KZ_ENOMEM;
+    bool ok = false;
+
+    memset(out, 0, sizeof *out);
+    memset(&e, 0, sizeof e);
+    if (p == NULL || set == NULL)
+        return kz_fail(err, KZ_EUSAGE, "kz_pattern_eval needs a pattern and a set");
+    e.set = set;
+    e.err = err;
+    root = kz_pattern_root(p);
+    if ((e.used = calloc(set->n ? set->n : 1, 1)) == NULL)
+        goto out;
+#ifdef KZ_HAVE_PCRE2
+    if ((e.md = pcre2_match_data_create(1, NULL)) == NULL ||
+        (e.mctx = pcre2_match_context_create(NULL)) == NULL)
+        goto out;
+    pcre2_set_match_limit(e.mctx, 1000000);
+    pcre2_set_depth_limit(e.mctx, 10000);
+#endif
+    if ((rc = build_lists(&e, root)) != KZ_OK)
+        goto out;
+    if ((rc = find(&e, root, root->nquals, w, &ok)) != KZ_OK)
+        goto out;
+    if (ok && e.nstack > 0) {
+        rc = KZ_ENOMEM;
+        if ((out->obs = malloc(e.nstack * sizeof *out->obs)) == NULL)
+            goto out;
+        memcpy(out->obs, e.stack, e.nstack * sizeof *out->obs);
+        qsort(out->obs, e.nstack, sizeof *out->obs, size_order);
+        out->nobs = e.nstack;
+    }
+    out->matched = ok;
+    rc = KZ_OK;
+out:
+    if (rc == KZ_ENOMEM)
+        kz_fail(err, KZ_ENOMEM, "out of memory");
+    if (rc != KZ_OK)
+        kz_eval_result_free(out);
+    for (size_t i = 0; i < e.nlists; i++)
+        free(e.lists[i].idx);
+    free(e.lists);
+    free(e.used);
+    free(e.stack);
+#ifdef KZ_HAVE_PCRE2
+    for (size_t i = 0; i < e.nrx; i++)
+        pcre2_code_free(e.rx[i].code);
+    free(e.rx);
+    pcre2_match_data_free(e.md);
+    pcre2_match_context_free(e.mctx);
+#endif
+    return rc;
+}
