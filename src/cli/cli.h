@@ -74,6 +74,7 @@ int cmd_validate(cli_ctx *c, int argc, char **argv);
 int cmd_import(cli_ctx *c, int argc, char **argv);
 int cmd_export(cli_ctx *c, int argc, char **argv);
 int cmd_stats(cli_ctx *c, int argc, char **argv);
+int cmd_pattern(cli_ctx *c, int argc, char **argv);
 int cmd_help(cli_ctx *c, int argc, char **argv);
 
 /* Prints the help of one command (or the overview for NULL) to f; false if unknown. */

@@ -20,6 +20,8 @@ static const struct {
      "  import FILE...      validate and store objects, keeping every version\n"
      "  export              write stored objects as a STIX bundle\n"
      "  stats               what the store holds\n"
+     "  pattern match PATTERN FILE\n"
+     "                      does a STIX pattern match the observed-data in FILE?\n"
      "  help [COMMAND]      this text, or a command's\n"
      "\n"
      "options:\n"
@@ -65,6 +67,17 @@ static const struct {
      "of each, or every version with --all-versions. --added-after keeps objects this node\n"
      "stored strictly after the RFC 3339 timestamp. Without --collection every collection is\n"
      "exported, and an object stored in several of them appears once.\n"},
+    {"pattern",
+     "usage: kizuna pattern match [--stix-version 2.0|2.1] PATTERN FILE\n"
+     "\n"
+     "Evaluates the STIX 2.1 pattern over the observed-data in FILE (- for standard input): a\n"
+     "bundle, a JSON array of objects or of bundles, or JSON lines. SCOs are found through\n"
+     "object_refs (STIX 2.1) or embedded objects (STIX 2.0); observations are taken in the\n"
+     "order of their first_observed. Prints the ids of the observed-data objects of the first\n"
+     "binding that satisfies the pattern, one per line. --stix-version insists on one form.\n"
+     "\n"
+     "Exit 0 when it matches, 1 when it does not, 2 when the pattern is invalid or cannot be\n"
+     "evaluated, or FILE cannot be read (the reason on standard error), as grep does.\n"},
     {"stats",
      "usage: kizuna [--db URL] stats\n"
      "\n"

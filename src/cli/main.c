@@ -15,6 +15,7 @@ static const struct {
     {"import", cmd_import},
     {"export", cmd_export},
     {"stats", cmd_stats},
+    {"pattern", cmd_pattern},
     {"help", cmd_help},
 };
 

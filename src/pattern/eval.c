@@ -373,7 +373,7 @@ static const char *json_kind_str(const json_t *v)
 
 static kz_rc type_error(kz_eval *e, const json_t *v, const kz_pattern_lit *lit)
 {
-    return kz_fail(e->err, KZ_EINVAL, "position %zu: cannot compare %s with a %s constant",
+    return kz_fail(e->err, KZ_EINVAL, "position %zu: cannot compare %s with the %s constant",
                    lit->pos, json_kind_str(v), lit_kind_str(lit->kind));
 }
 
@@ -507,7 +507,7 @@ static kz_rc value_cmp(kz_eval *e, const json_t *v, const kz_pattern_lit *lit, i
                 free(buf);
                 if (!ok)
                     return kz_fail(e->err, KZ_EINVAL,
-                                   "position %zu: the value is not %s, cannot compare it with a "
+                                   "position %zu: the value is not %s, cannot compare it with the "
                                    "%s constant",
                                    lit->pos, lit->kind == KZ_PAT_LIT_HEX ? "hex" : "base64",
                                    lit_kind_str(lit->kind));
