@@ -49,7 +49,8 @@ typedef struct {
     char msg[KZ_ERR_MAX];
 } kz_err;
 
-/* Formats the message into err (may be NULL) and returns rc, so that `return kz_fail(...)` reads. */
+/* Formats the message into err (may be NULL) and returns rc, so that `return kz_fail(...)` reads.
+ */
 kz_rc kz_fail(kz_err *err, kz_rc rc, const char *fmt, ...) KZ_PRINTF(3, 4);
 /* Puts prefix and ": " before the message already in err ("file.json: " + "objects[3]: ..."). */
 void kz_err_prefix(kz_err *err, const char *fmt, ...) KZ_PRINTF(2, 3);

@@ -143,7 +143,8 @@ void kz_time_format(const kz_time *t, int digits_wanted, char buf[KZ_TIME_MAX])
         int div = 9 - (digits_wanted > 9 ? 9 : digits_wanted);
         for (int k = 0; k < div; k++)
             f /= 10;
-        n += snprintf(buf + n, (size_t)(KZ_TIME_MAX - n), ".%0*u", digits_wanted > 9 ? 9 : digits_wanted, f);
+        n += snprintf(buf + n, (size_t)(KZ_TIME_MAX - n), ".%0*u",
+                      digits_wanted > 9 ? 9 : digits_wanted, f);
     }
     snprintf(buf + n, (size_t)(KZ_TIME_MAX - n), "Z");
 }

@@ -22,6 +22,7 @@
 #endif
 
 #include "kizuna/pattern_eval.h"
+#include "pattern_int.h"
 
 #define KZ_EVAL_MAX_OBS 1000000u   /* observations in one set */
 #define KZ_EVAL_MAX_OBJS 100000u   /* objects in one observation */
@@ -387,62 +388,6 @@ static int bytes_cmp(const unsigned char *a, size_t an, const unsigned char *b, 
     return an < bn ? -1 : an > bn;
 }
 
-static bool hex_decode(const char *s, size_t n, unsigned char *out)
-{
-    if (n % 2 != 0)
-        return false;
-    for (size_t i = 0; i < n; i += 2) {
-        int h = kz_hexval((unsigned char)s[i]), l = kz_hexval((unsigned char)s[i + 1]);
-        if (h < 0 || l < 0)
-            return false;
-        out[i / 2] = (unsigned char)(h << 4 | l);
-    }
-    return true;
-}
-
-static int b64val(int c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
-/* Strict base64 with padding; *outn gets the decoded length. */
-static bool b64_decode(const char *s, size_t n, unsigned char *out, size_t *outn)
-{
-    size_t o = 0;
-
-    if (n % 4 != 0)
-        return false;
-    for (size_t i = 0; i < n; i += 4) {
-        int v[4];
-        int pad = 0;
-        for (int k = 0; k < 4; k++) {
-            if (s[i + k] == '=' && i + 4 == n && k >= 2) {
-                v[k] = 0;
-                pad++;
-            } else if (pad > 0 || (v[k] = b64val((unsigned char)s[i + k])) < 0) {
-                return false;
-            }
-        }
-        out[o++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
-        if (pad < 2)
-            out[o++] = (unsigned char)((v[1] & 15) << 4 | v[2] >> 2);
-        if (pad < 1)
-            out[o++] = (unsigned char)((v[2] & 3) << 6 | v[3]);
-    }
-    *outn = o;
-    return true;
-}
-
 /* Orders v against lit into *ord (-1, 0, 1; booleans give 0 or 1). Type mismatch: KZ_EINVAL. */
 static kz_rc value_cmp(kz_eval *e, const json_t *v, const kz_pattern_lit *lit, int *ord)
 {
@@ -497,10 +442,10 @@ static kz_rc value_cmp(kz_eval *e, const json_t *v, const kz_pattern_lit *lit, i
                 if (buf == NULL)
                     return kz_fail(e->err, KZ_ENOMEM, "out of memory");
                 if (lit->kind == KZ_PAT_LIT_HEX) {
-                    ok = hex_decode(json_string_value(v), n, buf);
+                    ok = kz_pat_hex_decode(json_string_value(v), n, buf);
                     dn = n / 2;
                 } else {
-                    ok = b64_decode(json_string_value(v), n, buf, &dn);
+                    ok = kz_pat_b64_decode(json_string_value(v), n, false, buf, &dn);
                 }
                 if (ok)
                     *ord = bytes_cmp(buf, dn, (const unsigned char *)lit->bytes.p, lit->bytes.n);

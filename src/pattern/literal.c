@@ -46,9 +46,7 @@ kz_rc kz_pat_decode_hex(kz_pat_arena *a, kz_sv body, size_t body_off, kz_sv *out
                        body_off - 1, body.n);
     if ((p = kz_pat_arena_alloc(a, body.n / 2 + 1)) == NULL)
         return kz_fail(err, KZ_ENOMEM, "out of memory decoding a hex constant");
-    for (size_t i = 0; i < body.n; i += 2)
-        p[i / 2] = (unsigned char)(kz_hexval((unsigned char)body.p[i]) << 4 |
-                                   kz_hexval((unsigned char)body.p[i + 1]));
+    (void)kz_pat_hex_decode(body.p, body.n, p); /* checked above: cannot fail */
     *out = (kz_sv){(const char *)p, body.n / 2};
     return KZ_OK;
 }
@@ -68,12 +66,52 @@ static int b64val(unsigned char c)
     return -1;
 }
 
+bool kz_pat_hex_decode(const char *s, size_t n, unsigned char *out)
+{
+    if (n % 2 != 0)
+        return false;
+    for (size_t i = 0; i < n; i += 2) {
+        int h = kz_hexval((unsigned char)s[i]), l = kz_hexval((unsigned char)s[i + 1]);
+        if (h < 0 || l < 0)
+            return false;
+        out[i / 2] = (unsigned char)(h << 4 | l);
+    }
+    return true;
+}
+
+bool kz_pat_b64_decode(const char *s, size_t n, bool canonical, unsigned char *out, size_t *outn)
+{
+    size_t o = 0;
+
+    if (n % 4 != 0)
+        return false;
+    for (size_t i = 0; i < n; i += 4) {
+        int v[4];
+        int pad = 0;
+        for (int k = 0; k < 4; k++) {
+            if (s[i + k] == '=' && i + 4 == n && k >= 2) {
+                v[k] = 0;
+                pad++;
+            } else if (pad > 0 || (v[k] = b64val((unsigned char)s[i + k])) < 0) {
+                return false;
+            }
+        }
+        if (canonical && ((pad == 2 && (v[1] & 15) != 0) || (pad == 1 && (v[2] & 3) != 0)))
+            return false;
+        out[o++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
+        if (pad < 2)
+            out[o++] = (unsigned char)((v[1] & 15) << 4 | v[2] >> 2);
+        if (pad < 1)
+            out[o++] = (unsigned char)((v[2] & 3) << 6 | v[3]);
+    }
+    *outn = o;
+    return true;
+}
+
 kz_rc kz_pat_decode_base64(kz_pat_arena *a, kz_sv body, size_t body_off, kz_sv *out, kz_err *err)
 {
     size_t pad = 0, data, n = 0;
     unsigned char *p;
-    uint32_t acc = 0;
-    int bits = 0;
 
     if (body.n % 4 != 0)
         return kz_fail(err, KZ_EINVAL,
@@ -96,16 +134,8 @@ kz_rc kz_pat_decode_base64(kz_pat_arena *a, kz_sv body, size_t body_off, kz_sv *
                        body_off + data + 1);
     if ((p = kz_pat_arena_alloc(a, data / 4 * 3 + 3)) == NULL)
         return kz_fail(err, KZ_ENOMEM, "out of memory decoding a binary constant");
-    for (size_t i = 0; i < data; i++) {
-        acc = (acc << 6) | (uint32_t)b64val((unsigned char)body.p[i]);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            p[n++] = (unsigned char)(acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
-    }
-    if (acc != 0)
+    /* The characters and the padding are checked above; what can still fail is canonicity. */
+    if (!kz_pat_b64_decode(body.p, body.n, true, p, &n))
         return kz_fail(err, KZ_EINVAL,
                        "position %zu: b'...' is not canonical base64: the bits after the last "
                        "byte must be zero",

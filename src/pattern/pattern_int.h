@@ -118,6 +118,15 @@ KZ_NODISCARD kz_rc kz_pat_decode_base64(kz_pat_arena *a, kz_sv body, size_t body
 /* Parses a FLOAT token's text (locale independent); fails if it is too large for a double. */
 KZ_NODISCARD kz_rc kz_pat_parse_float(kz_sv text, double *out);
 
+/*
+ * Buffer-level decoders shared by the parser (constants) and the evaluator (observed values).
+ * hex: an even number of hex digits into n / 2 bytes. base64: standard alphabet, padded to groups
+ * of 4; with canonical, the bits after the last byte must be zero. out needs n bytes at most.
+ * Both return false for anything else and write nothing the caller may use.
+ */
+bool kz_pat_hex_decode(const char *s, size_t n, unsigned char *out);
+bool kz_pat_b64_decode(const char *s, size_t n, bool canonical, unsigned char *out, size_t *outn);
+
 /* Appends the base64 (standard alphabet, padded) of bytes to out. */
 KZ_NODISCARD kz_rc kz_pat_base64_encode(kz_sv bytes, kz_buf *out);
 

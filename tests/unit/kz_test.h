@@ -5,7 +5,9 @@
 #define KZ_TEST_H
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -42,6 +44,22 @@ static inline int kz_test_walk_json(const char *dir, void (*fn)(const char *path
     }
     closedir(d);
     return n;
+}
+
+/*
+ * Writes $KZ_SHARED_DATA/sub into out and returns true when that folder exists; false when the
+ * shared data is absent, so that the caller can skip with a message.
+ */
+static inline bool kz_test_data_dir(char *out, size_t cap, const char *sub)
+{
+    const char *data = getenv("KZ_SHARED_DATA");
+    struct stat st;
+
+    if (data == NULL || *data == '\0')
+        return false;
+    if (snprintf(out, cap, "%s/%s", data, sub) >= (int)cap)
+        return false;
+    return stat(out, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 #endif

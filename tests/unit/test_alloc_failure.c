@@ -241,8 +241,8 @@ static void test_store_put_survives_each_failed_allocation(void **state)
         arm(at);
         if (kz_store_open(url, &s, &err) == KZ_OK &&
             kz_store_collection(s, NULL, true, &coll, &err) == KZ_OK &&
-            kz_store_begin(s, &err) == KZ_OK && kz_store_put(s, coll.key, &p, &res, &err) == KZ_OK &&
-            kz_store_commit(s, &err) == KZ_OK)
+            kz_store_begin(s, &err) == KZ_OK &&
+            kz_store_put(s, coll.key, &p, &res, &err) == KZ_OK && kz_store_commit(s, &err) == KZ_OK)
             stored = true;
         disarm();
         kz_collection_clear(&coll);
@@ -269,7 +269,8 @@ static void test_store_put_survives_each_failed_allocation(void **state)
 int main(void)
 {
 #ifdef KZ_ASAN
-    printf("SKIP: AddressSanitizer owns malloc; the allocation-failure test runs in the plain build\n");
+    printf("SKIP: AddressSanitizer owns malloc; the allocation-failure test runs in the plain "
+           "build\n");
     return 77;
 #else
     const struct CMUnitTest tests[] = {

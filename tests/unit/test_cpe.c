@@ -407,23 +407,13 @@ static void cve5_file(const char *path, void *arg)
     json_decref(doc);
 }
 
-static bool data_dir(char *out, size_t cap, const char *sub)
-{
-    const char *data = getenv("KZ_SHARED_DATA");
-    struct stat st;
-    if (data == NULL || *data == '\0')
-        return false;
-    if (snprintf(out, cap, "%s/%s", data, sub) >= (int)cap)
-        return false;
-    return stat(out, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 static void test_real_data_csaf_and_cve5_cpes_all_parse(void **state)
 {
     char csaf[4096], cve5[4096];
     tally a = {0}, b[2] = {{0}};
     (void)state;
-    if (!data_dir(csaf, sizeof csaf, "csaf-ics") || !data_dir(cve5, sizeof cve5, "cve5")) {
+    if (!kz_test_data_dir(csaf, sizeof csaf, "csaf-ics") ||
+        !kz_test_data_dir(cve5, sizeof cve5, "cve5")) {
         print_message("KZ_SHARED_DATA/csaf-ics or /cve5 is absent: skipping the real-data check\n");
         skip();
     }
@@ -479,7 +469,7 @@ static void test_real_data_jvn_cpes_parse_but_vendor_shorthand(void **state)
     char jvn[4096];
     tally t = {0};
     (void)state;
-    if (!data_dir(jvn, sizeof jvn, "jvn")) {
+    if (!kz_test_data_dir(jvn, sizeof jvn, "jvn")) {
         print_message("KZ_SHARED_DATA/jvn is absent: skipping the JVN check\n");
         skip();
     }

@@ -302,23 +302,13 @@ static void helper_file(const char *path, void *arg)
     json_decref(doc);
 }
 
-static bool data_dir(char *out, size_t cap, const char *sub)
-{
-    const char *data = getenv("KZ_SHARED_DATA");
-    struct stat st;
-    if (data == NULL || *data == '\0')
-        return false;
-    if (snprintf(out, cap, "%s/%s", data, sub) >= (int)cap)
-        return false;
-    return stat(out, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 static void test_real_data_purls_all_parse(void **state)
 {
     char csaf[4096], cve5[4096], jvn[4096];
     tally a = {0}, b = {0}, c = {0};
     (void)state;
-    if (!data_dir(csaf, sizeof csaf, "csaf-ics") || !data_dir(cve5, sizeof cve5, "cve5")) {
+    if (!kz_test_data_dir(csaf, sizeof csaf, "csaf-ics") ||
+        !kz_test_data_dir(cve5, sizeof cve5, "cve5")) {
         print_message("KZ_SHARED_DATA/csaf-ics or /cve5 is absent: skipping the real-data check\n");
         skip();
     }
@@ -331,7 +321,7 @@ static void test_real_data_purls_all_parse(void **state)
     /* Neither the CISA ICS advisories nor these CVE records carry purls. */
     assert_int_equal(a.found + b.found, 0);
     assert_int_equal(a.bad + b.bad, 0);
-    if (data_dir(jvn, sizeof jvn, "jvn")) {
+    if (kz_test_data_dir(jvn, sizeof jvn, "jvn")) {
         /* JVN's jvncsaf and jvnstix outputs do: pkg:rpm/dendai.ac.jp/myjvn_api and others. */
         kz_test_walk_json(jvn, helper_file, &c);
         print_message("jvn: %zu files, %zu purls in product_identification_helper, %zu "
