@@ -76,6 +76,12 @@ int cmd_export(cli_ctx *c, int argc, char **argv);
 int cmd_stats(cli_ctx *c, int argc, char **argv);
 int cmd_pattern(cli_ctx *c, int argc, char **argv);
 int cmd_help(cli_ctx *c, int argc, char **argv);
+int cmd_serve(cli_ctx *c, int argc, char **argv);      /* cmd_serve.c */
+int cmd_user(cli_ctx *c, int argc, char **argv);       /* cmd_user.c */
+int cmd_collection(cli_ctx *c, int argc, char **argv); /* cmd_collection.c */
+int cmd_root(cli_ctx *c, int argc, char **argv);       /* cmd_collection.c */
+int cmd_grant(cli_ctx *c, int argc, char **argv);      /* cmd_grant.c */
+int cmd_revoke(cli_ctx *c, int argc, char **argv);     /* cmd_grant.c */
 
 /* Prints the help of one command (or the overview for NULL) to f; false if unknown. */
 bool cli_help(FILE *f, const char *command);

@@ -16,6 +16,12 @@ static const struct {
     {"export", cmd_export},
     {"stats", cmd_stats},
     {"pattern", cmd_pattern},
+    {"serve", cmd_serve},
+    {"user", cmd_user},
+    {"collection", cmd_collection},
+    {"root", cmd_root},
+    {"grant", cmd_grant},
+    {"revoke", cmd_revoke},
     {"help", cmd_help},
 };
 

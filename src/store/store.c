@@ -115,3 +115,175 @@ kz_rc kz_store_stats(kz_store *s, kz_stats *out,
     memset(out, 0, sizeof *out);
     return s->ops->stats(s, out, fn, ctx, err);
 }
+
+/* ---- TAXII, users and rights: argument checks here, the work in the backend ---------------- */
+
+/* A user or API root name: [A-Za-z0-9._@-], 1..KZ_NAME_MAX-1 bytes. */
+static bool name_ok(const char *name, bool at_ok)
+{
+    size_t n = name ? strlen(name) : 0;
+
+    if (n == 0 || n >= KZ_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = name[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '.' || ch == '_' || ch == '-' || (at_ok && ch == '@')))
+            return false;
+    }
+    return true;
+}
+
+static kz_rc bad_user(const char *name, kz_err *err)
+{
+    return kz_fail(err, KZ_EINVAL,
+                   "\"%.80s\" is not a valid user name (expected 1 to %d of A-Z a-z 0-9 . _ @ -)",
+                   name ? name : "", KZ_NAME_MAX - 1);
+}
+
+kz_rc kz_store_collection_add(kz_store *s, const char *root, const char *title,
+                              const char *description, kz_collection *out, kz_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (title == NULL || title[0] == '\0')
+        return kz_fail(err, KZ_EINVAL, "a collection needs a title");
+    return s->ops->collection_add(s, root ? root : KZ_ROOT_DEFAULT, title,
+                                  description ? description : "", out, err);
+}
+
+kz_rc kz_store_root_add(kz_store *s, const char *name, const char *title, const char *description,
+                        kz_err *err)
+{
+    if (!name_ok(name, false) || strcmp(name, "taxii2") == 0)
+        return kz_fail(err, KZ_EINVAL,
+                       "\"%.80s\" is not a valid API root name (expected 1 to %d of A-Z a-z 0-9 . _ -,"
+                       " not taxii2)",
+                       name ? name : "", KZ_NAME_MAX - 1);
+    return s->ops->root_add(s, name, title ? title : name, description ? description : "", err);
+}
+
+kz_rc kz_store_roots(kz_store *s, kz_rc (*fn)(void *ctx, const kz_api_root *r), void *ctx,
+                     kz_err *err)
+{
+    return s->ops->roots(s, fn, ctx, err);
+}
+
+kz_rc kz_store_delete(kz_store *s, const kz_query *q, int64_t *deleted, kz_err *err)
+{
+    *deleted = 0;
+    if (q->coll == 0 || q->n_ids != 1)
+        return kz_fail(err, KZ_EUSAGE, "kz_store_delete needs one collection and one id");
+    return s->ops->del(s, q, deleted, err);
+}
+
+kz_rc kz_store_generation(kz_store *s, uint64_t *gen, kz_err *err)
+{
+    return s->ops->generation(s, gen, err);
+}
+
+kz_rc kz_store_status_put(kz_store *s, const char *id, const char *root, const char *user,
+                          kz_sv json, kz_err *err)
+{
+    return s->ops->status_put(s, id, root, user ? user : "", json, err);
+}
+
+kz_rc kz_store_status_get(kz_store *s, const char *id, const char *root, const char *user,
+                          char **json, kz_err *err)
+{
+    *json = NULL;
+    return s->ops->status_get(s, id, root, user ? user : "", json, err);
+}
+
+kz_rc kz_store_user_put(kz_store *s, const char *name, const char *pw_hash, bool update,
+                        kz_err *err)
+{
+    if (!name_ok(name, true))
+        return bad_user(name, err);
+    if (pw_hash != NULL && strlen(pw_hash) >= KZ_PWHASH_MAX)
+        return kz_fail(err, KZ_EINVAL, "password hash longer than %d bytes", KZ_PWHASH_MAX - 1);
+    return s->ops->user_put(s, name, pw_hash, update, err);
+}
+
+kz_rc kz_store_user_get(kz_store *s, const char *name, char out[KZ_PWHASH_MAX], kz_err *err)
+{
+    out[0] = '\0';
+    if (!name_ok(name, true))
+        return KZ_ENOTFOUND;
+    return s->ops->user_get(s, name, out, err);
+}
+
+kz_rc kz_store_user_del(kz_store *s, const char *name, kz_err *err)
+{
+    if (!name_ok(name, true))
+        return bad_user(name, err);
+    return s->ops->user_del(s, name, err);
+}
+
+kz_rc kz_store_users(kz_store *s,
+                     kz_rc (*fn)(void *ctx, const char *name, const char *created,
+                                 bool has_password, int64_t tokens, int64_t certs),
+                     void *ctx, kz_err *err)
+{
+    return s->ops->users(s, fn, ctx, err);
+}
+
+static bool kind_ok(const char *kind)
+{
+    return kind != NULL && (strcmp(kind, "token") == 0 || strcmp(kind, "cert") == 0);
+}
+
+kz_rc kz_store_cred_add(kz_store *s, const char *user, const char *kind, const char *value,
+                        const char *label, kz_err *err)
+{
+    if (!name_ok(user, true))
+        return bad_user(user, err);
+    if (!kind_ok(kind) || value == NULL || value[0] == '\0' || strlen(value) > 1024)
+        return kz_fail(err, KZ_EINVAL, "a credential is a token or cert with a value of 1 to "
+                                       "1024 bytes");
+    return s->ops->cred_add(s, user, kind, value, label ? label : "", err);
+}
+
+kz_rc kz_store_cred_user(kz_store *s, const char *kind, const char *value, char user[KZ_NAME_MAX],
+                         kz_err *err)
+{
+    user[0] = '\0';
+    if (!kind_ok(kind) || value == NULL)
+        return KZ_ENOTFOUND;
+    return s->ops->cred_user(s, kind, value, user, err);
+}
+
+kz_rc kz_store_cred_del(kz_store *s, const char *user, const char *kind, const char *value,
+                        int64_t *removed, kz_err *err)
+{
+    *removed = 0;
+    if (!name_ok(user, true))
+        return bad_user(user, err);
+    if (!kind_ok(kind))
+        return kz_fail(err, KZ_EINVAL, "a credential kind is token or cert");
+    return s->ops->cred_del(s, user, kind, value, removed, err);
+}
+
+kz_rc kz_store_grant(kz_store *s, const char *user, int64_t coll, bool can_read, bool can_write,
+                     kz_err *err)
+{
+    if (!name_ok(user, true))
+        return bad_user(user, err);
+    return s->ops->grant(s, user, coll, can_read, can_write, err);
+}
+
+kz_rc kz_store_rights(kz_store *s, const char *user, int64_t coll, bool *can_read,
+                      bool *can_write, kz_err *err)
+{
+    *can_read = *can_write = false;
+    if (user == NULL || !name_ok(user, true))
+        return KZ_OK;
+    return s->ops->rights(s, user, coll, can_read, can_write, err);
+}
+
+kz_rc kz_store_grants(kz_store *s, const char *user,
+                      kz_rc (*fn)(void *ctx, const char *user, const kz_collection *c,
+                                  bool can_read, bool can_write),
+                      void *ctx, kz_err *err)
+{
+    return s->ops->grants(s, user, fn, ctx, err);
+}

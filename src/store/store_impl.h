@@ -27,6 +27,40 @@ typedef struct {
     kz_rc (*stats)(kz_store *s, kz_stats *out,
                    kz_rc (*fn)(void *ctx, const char *type, int64_t objects, int64_t versions),
                    void *ctx, kz_err *err);
+    kz_rc (*collection_add)(kz_store *s, const char *root, const char *title,
+                            const char *description, kz_collection *out, kz_err *err);
+    kz_rc (*root_add)(kz_store *s, const char *name, const char *title, const char *description,
+                      kz_err *err);
+    kz_rc (*roots)(kz_store *s, kz_rc (*fn)(void *ctx, const kz_api_root *r), void *ctx,
+                   kz_err *err);
+    kz_rc (*del)(kz_store *s, const kz_query *q, int64_t *deleted, kz_err *err);
+    kz_rc (*generation)(kz_store *s, uint64_t *gen, kz_err *err);
+    kz_rc (*status_put)(kz_store *s, const char *id, const char *root, const char *user,
+                        kz_sv json, kz_err *err);
+    kz_rc (*status_get)(kz_store *s, const char *id, const char *root, const char *user,
+                        char **json, kz_err *err);
+    kz_rc (*user_put)(kz_store *s, const char *name, const char *pw_hash, bool update,
+                      kz_err *err);
+    kz_rc (*user_get)(kz_store *s, const char *name, char out[KZ_PWHASH_MAX], kz_err *err);
+    kz_rc (*user_del)(kz_store *s, const char *name, kz_err *err);
+    kz_rc (*users)(kz_store *s,
+                   kz_rc (*fn)(void *ctx, const char *name, const char *created,
+                               bool has_password, int64_t tokens, int64_t certs),
+                   void *ctx, kz_err *err);
+    kz_rc (*cred_add)(kz_store *s, const char *user, const char *kind, const char *value,
+                      const char *label, kz_err *err);
+    kz_rc (*cred_user)(kz_store *s, const char *kind, const char *value, char user[KZ_NAME_MAX],
+                       kz_err *err);
+    kz_rc (*cred_del)(kz_store *s, const char *user, const char *kind, const char *value,
+                      int64_t *removed, kz_err *err);
+    kz_rc (*grant)(kz_store *s, const char *user, int64_t coll, bool can_read, bool can_write,
+                   kz_err *err);
+    kz_rc (*rights)(kz_store *s, const char *user, int64_t coll, bool *can_read, bool *can_write,
+                    kz_err *err);
+    kz_rc (*grants)(kz_store *s, const char *user,
+                    kz_rc (*fn)(void *ctx, const char *user, const kz_collection *c,
+                                bool can_read, bool can_write),
+                    void *ctx, kz_err *err);
 } kz_store_ops;
 
 /* Every backend's handle starts with this, so a kz_store * is also a pointer to the backend's. */

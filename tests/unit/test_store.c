@@ -173,7 +173,7 @@ static kz_rc collect(void *ctx, const kz_row *r)
 static void query(kz_store *s, int64_t coll, const char *type, const char *after, bool all,
                   rows *out)
 {
-    kz_query q = {coll, type, after, all};
+    kz_query q = {.coll = coll, .type = type, .added_after = after, .all_versions = all};
     kz_err err;
 
     memset(out, 0, sizeof *out);
@@ -429,7 +429,7 @@ static void test_store_added_after_is_exclusive(void **state)
 static void test_store_invalid_added_after_is_einval(void **state)
 {
     fx *f = *state;
-    kz_query q = {0, NULL, "yesterday", false};
+    kz_query q = {.added_after = "yesterday"};
     kz_err err;
     rows r;
 
@@ -442,7 +442,7 @@ static void test_store_invalid_added_after_is_einval(void **state)
 static void test_store_callback_result_stops_the_query(void **state)
 {
     fx *f = *state;
-    kz_query q = {0, NULL, NULL, true};
+    kz_query q = {.all_versions = true};
     kz_err err;
     rows r;
 
@@ -463,8 +463,10 @@ static void test_store_query_plans_use_indexes(void **state)
 
     assert_non_null(db);
     for (int m = 0; m < 16; m++) {
-        kz_query q = {(m & 1) ? f->coll : 0, (m & 2) ? "indicator" : NULL,
-                      (m & 4) ? "2024-01-01T00:00:00.000Z" : NULL, (m & 8) != 0};
+        kz_query q = {.coll = (m & 1) ? f->coll : 0,
+                      .type = (m & 2) ? "indicator" : NULL,
+                      .added_after = (m & 4) ? "2024-01-01T00:00:00.000Z" : NULL,
+                      .all_versions = (m & 8) != 0};
         sqlite3_stmt *st = NULL;
         kz_buf sql, plan;
 
@@ -658,7 +660,7 @@ static kz_rc count_parsable(void *ctx, const kz_row *r)
 
 static count_ctx count_rows(const char *path)
 {
-    kz_query q = {0, NULL, NULL, true};
+    kz_query q = {.all_versions = true};
     count_ctx cc = {0, 0};
     kz_store *s = NULL;
     kz_err err;
