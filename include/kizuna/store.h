@@ -134,6 +134,8 @@ typedef struct {
     unsigned ver_flags;               /* KZ_VER_*; 0 with no versions: KZ_VER_LAST */
     const char *const *versions;      /* exact versions, in kz_stix_version's fixed form */
     size_t n_versions;
+    bool latest_spec_only;   /* only versions of each id's latest spec_version (TAXII's rule
+                              * when no match[spec_version] is given) */
     int64_t after_seq;       /* paging: only rows with seq > after_seq (0: from the start) */
     int64_t limit;           /* at most this many rows (0: no limit) */
 } kz_query;

@@ -35,9 +35,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "store_impl.h"
+#include "store_sqlite.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define BUSY_TIMEOUT_MS 5000
 
 static const char schema_sql[] =
@@ -62,6 +62,49 @@ static const char schema_sql[] =
     "PRAGMA user_version = 1;";
 
 /*
+ * Schema 2 (TAXII): API roots (collections belong to one), status resources of POSTs, users
+ * with argon2id password hashes, their other credentials (hashes of API tokens, client
+ * certificate fingerprints or subjects) and their rights per collection. Applied to a new file
+ * after schema 1 and to a version 1 file as its migration, in one transaction either way.
+ */
+static const char schema2_sql[] =
+    "CREATE TABLE roots ("
+    " name TEXT PRIMARY KEY,"
+    " title TEXT NOT NULL,"
+    " description TEXT NOT NULL DEFAULT '',"
+    " created TEXT NOT NULL);"
+    "INSERT INTO roots (name, title, description, created) VALUES"
+    " ('" KZ_ROOT_DEFAULT "', 'Kizuna', 'The default API root of this node',"
+    "  strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));"
+    "ALTER TABLE collections ADD COLUMN root TEXT NOT NULL DEFAULT '" KZ_ROOT_DEFAULT "'"
+    " REFERENCES roots(name);"
+    "CREATE TABLE status ("
+    " id TEXT PRIMARY KEY,"
+    " root TEXT NOT NULL,"
+    " user TEXT NOT NULL,"
+    " created TEXT NOT NULL,"
+    " json TEXT NOT NULL);"
+    "CREATE TABLE users ("
+    " name TEXT PRIMARY KEY,"
+    " pw_hash TEXT NOT NULL DEFAULT '',"
+    " created TEXT NOT NULL);"
+    "CREATE TABLE creds ("
+    " kind TEXT NOT NULL,"
+    " value TEXT NOT NULL,"
+    " user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,"
+    " label TEXT NOT NULL DEFAULT '',"
+    " created TEXT NOT NULL,"
+    " PRIMARY KEY (kind, value));"
+    "CREATE INDEX creds_user ON creds(user);"
+    "CREATE TABLE grants ("
+    " user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,"
+    " coll INTEGER NOT NULL REFERENCES collections(key),"
+    " can_read INTEGER NOT NULL,"
+    " can_write INTEGER NOT NULL,"
+    " PRIMARY KEY (user, coll));"
+    "PRAGMA user_version = 2;";
+
+/*
  * put's one lookup: every stored version of the id, in any collection. Column 1 says whether the
  * row is the version being put; column 2 is the stored text only when it is that version and
  * differs byte for byte from ?3 (then the contents are compared as JSON). A new id (the usual
@@ -76,29 +119,13 @@ static const char insert_sql[] =
 /* The newest date_added: the row with the highest seq, because date_added never goes down. */
 static const char last_added_sql[] = "SELECT date_added FROM objects ORDER BY seq DESC LIMIT 1";
 static const char coll_by_id_sql[] =
-    "SELECT key, id, title, description FROM collections WHERE id = ?1";
-static const char coll_by_title_sql[] =
-    "SELECT key, id, title, description FROM collections WHERE title = ?1 ORDER BY key LIMIT 1";
+    "SELECT key, id, title, description, root FROM collections WHERE id = ?1";
+static const char coll_by_title_sql[] = "SELECT key, id, title, description, root FROM collections"
+                                        " WHERE title = ?1 ORDER BY key LIMIT 1";
 static const char coll_insert_sql[] =
-    "INSERT INTO collections (id, title, description, created) VALUES (?1, ?2, '', ?3)";
+    "INSERT INTO collections (id, title, description, created, root) VALUES (?1, ?2, ?4, ?3, ?5)";
 
-typedef struct {
-    kz_store base;
-    sqlite3 *db;
-    char *path; /* as given, for messages */
-    sqlite3_stmt *find;
-    sqlite3_stmt *insert;
-    sqlite3_stmt *last_added;
-    sqlite3_stmt *coll_by_id;
-    sqlite3_stmt *coll_by_title;
-    sqlite3_stmt *coll_insert;
-    int64_t added_ms;            /* date_added of the latest put, in ms since 1970 */
-    char added[KZ_TIME_MAX];     /* its text, bound SQLITE_STATIC to insert */
-    int added_n;
-} kz_sqlite;
-
-/* Formats "path: SQLite's message (doing what)" and returns KZ_EDB. */
-static kz_rc db_fail(kz_sqlite *s, kz_err *err, const char *doing)
+kz_rc kz_sq_fail(kz_sqlite *s, kz_err *err, const char *doing)
 {
     return kz_fail(err, KZ_EDB, "%s: %s (%s)", s->path, sqlite3_errmsg(s->db), doing);
 }
@@ -111,7 +138,7 @@ static int bind_sv(sqlite3_stmt *st, int i, kz_sv v)
     return sqlite3_bind_text(st, i, v.n ? v.p : "", (int)v.n, SQLITE_STATIC);
 }
 
-static kz_sv col_sv(sqlite3_stmt *st, int i)
+kz_sv kz_sq_col(sqlite3_stmt *st, int i)
 {
     kz_sv v;
 
@@ -168,6 +195,9 @@ static void sq_free(kz_store *base)
     sqlite3_finalize(s->coll_by_id);
     sqlite3_finalize(s->coll_by_title);
     sqlite3_finalize(s->coll_insert);
+    sqlite3_finalize(s->data_version);
+    for (size_t i = 0; i < sizeof s->stmt / sizeof s->stmt[0]; i++)
+        sqlite3_finalize(s->stmt[i]);
     if (s->db != NULL) {
         /* A batch that was begun and never committed is dropped, as store.h promises. */
         if (!sqlite3_get_autocommit(s->db))
@@ -210,7 +240,7 @@ static kz_rc schema_version(kz_sqlite *s, int *version, kz_err *err)
 
     if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW)
-        rc = db_fail(s, err, "reading the schema version");
+        rc = kz_sq_fail(s, err, "reading the schema version");
     else
         *version = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
@@ -229,21 +259,25 @@ static kz_rc ensure_schema(kz_sqlite *s, kz_err *err)
 
     if ((rc = schema_version(s, &version, err)) != KZ_OK)
         goto out;
-    if (version == 0) {
-        /* Two processes may create a new file at once: the write lock lets one of them do it. */
+    if (version < SCHEMA_VERSION) {
+        /* Two processes may create or migrate a file at once: the write lock lets one do it. */
         if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-            rc = db_fail(s, err, "creating the schema");
+            rc = kz_sq_fail(s, err, "creating the schema");
             goto out;
         }
         in_tx = true;
         if ((rc = schema_version(s, &version, err)) != KZ_OK)
             goto out;
         if (version == 0 && sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
-            rc = db_fail(s, err, "creating the schema; is this a Kizuna database?");
+            rc = kz_sq_fail(s, err, "creating the schema; is this a Kizuna database?");
+            goto out;
+        }
+        if (version < 2 && sqlite3_exec(s->db, schema2_sql, NULL, NULL, NULL) != SQLITE_OK) {
+            rc = kz_sq_fail(s, err, "upgrading the schema to version 2");
             goto out;
         }
         if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-            rc = db_fail(s, err, "creating the schema");
+            rc = kz_sq_fail(s, err, "creating the schema");
             goto out;
         }
         in_tx = false;
@@ -256,7 +290,6 @@ static kz_rc ensure_schema(kz_sqlite *s, kz_err *err)
                      s->path, version, SCHEMA_VERSION);
         goto out;
     }
-    /* Migrations from older schema versions go here when there are any. */
     rc = KZ_OK;
 out:
     if (in_tx)
@@ -267,7 +300,7 @@ out:
 static kz_rc prepare(kz_sqlite *s, const char *sql, sqlite3_stmt **st, kz_err *err)
 {
     if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
-        return db_fail(s, err, "preparing a statement");
+        return kz_sq_fail(s, err, "preparing a statement");
     return KZ_OK;
 }
 
@@ -302,12 +335,12 @@ kz_rc kz_store_sqlite_open(const char *path, kz_store **out, kz_err *err)
     }
     (void)sqlite3_extended_result_codes(s->db, 1);
     if (sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS) != SQLITE_OK) {
-        rc = db_fail(s, err, "setting the busy timeout");
+        rc = kz_sq_fail(s, err, "setting the busy timeout");
         goto out;
     }
     /* The first statement reads the file: a file that is not SQLite fails here. */
     if (sqlite3_exec(s->db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
-        rc = db_fail(s, err, "opening the database");
+        rc = kz_sq_fail(s, err, "opening the database");
         goto out;
     }
     if ((rc = ensure_schema(s, err)) != KZ_OK)
@@ -317,7 +350,8 @@ kz_rc kz_store_sqlite_open(const char *path, kz_store **out, kz_err *err)
         (rc = prepare(s, last_added_sql, &s->last_added, err)) != KZ_OK ||
         (rc = prepare(s, coll_by_id_sql, &s->coll_by_id, err)) != KZ_OK ||
         (rc = prepare(s, coll_by_title_sql, &s->coll_by_title, err)) != KZ_OK ||
-        (rc = prepare(s, coll_insert_sql, &s->coll_insert, err)) != KZ_OK)
+        (rc = prepare(s, coll_insert_sql, &s->coll_insert, err)) != KZ_OK ||
+        (rc = prepare(s, "PRAGMA data_version", &s->data_version, err)) != KZ_OK)
         goto out;
     *out = &s->base;
     s = NULL; /* ownership moved to the caller */
@@ -343,9 +377,9 @@ static char *dup_col(sqlite3_stmt *st, int i)
 }
 
 /* Fills out from a row (key, id, title, description). */
-static kz_rc read_collection(kz_sqlite *s, sqlite3_stmt *st, kz_collection *out, kz_err *err)
+kz_rc kz_sq_read_collection(kz_sqlite *s, sqlite3_stmt *st, kz_collection *out, kz_err *err)
 {
-    kz_sv id = col_sv(st, 1);
+    kz_sv id = kz_sq_col(st, 1);
 
     kz_collection_clear(out);
     out->key = sqlite3_column_int64(st, 0);
@@ -354,6 +388,14 @@ static kz_rc read_collection(kz_sqlite *s, sqlite3_stmt *st, kz_collection *out,
                        (long long)out->key, KZ_COLL_ID_MAX - 1);
     memcpy(out->id, id.p, id.n);
     out->id[id.n] = '\0';
+    if (sqlite3_column_count(st) > 4) {
+        kz_sv root = kz_sq_col(st, 4);
+        if (root.n >= sizeof out->root)
+            return kz_fail(err, KZ_EDB, "%s: collection %s has a root name too long", s->path,
+                           out->id);
+        memcpy(out->root, root.p, root.n);
+        out->root[root.n] = '\0';
+    }
     if ((out->title = dup_col(st, 2)) == NULL || (out->description = dup_col(st, 3)) == NULL) {
         kz_collection_clear(out);
         return kz_fail(err, KZ_ENOMEM, "out of memory reading a collection");
@@ -369,29 +411,62 @@ static kz_rc find_collection(kz_sqlite *s, sqlite3_stmt *st, const char *key, kz
     int r;
 
     if (sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) != SQLITE_OK) {
-        rc = db_fail(s, err, "looking up a collection");
+        rc = kz_sq_fail(s, err, "looking up a collection");
         goto out;
     }
     r = sqlite3_step(st);
     if (r == SQLITE_ROW)
-        rc = read_collection(s, st, out, err);
+        rc = kz_sq_read_collection(s, st, out, err);
     else if (r == SQLITE_DONE)
         rc = KZ_ENOTFOUND;
     else
-        rc = db_fail(s, err, "looking up a collection");
+        rc = kz_sq_fail(s, err, "looking up a collection");
 out:
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc;
 }
 
+/* Inserts a collection with a new UUID and reads it back into out. */
+static kz_rc insert_collection(kz_sqlite *s, const char *root, const char *title,
+                               const char *description, kz_collection *out, kz_err *err)
+{
+    char uuid[KZ_UUID_STR], created[KZ_TIME_MAX];
+    kz_time now = kz_time_now();
+    sqlite3_stmt *st = s->coll_insert;
+    kz_rc rc;
+    int r;
+
+    if (kz_uuid4(uuid) != KZ_OK)
+        return kz_fail(err, KZ_EIO, "cannot make a collection id: no random numbers");
+    kz_time_format(&now, 3, created);
+    if (sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(st, 3, created, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(st, 4, description, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(st, 5, root, -1, SQLITE_STATIC) != SQLITE_OK) {
+        rc = kz_sq_fail(s, err, "creating a collection");
+    } else if ((r = sqlite3_step(st)) == SQLITE_CONSTRAINT_FOREIGNKEY) {
+        rc = kz_fail(err, KZ_ENOTFOUND, "%s: no API root \"%s\" (add it with `kizuna root add`)",
+                     s->path, root);
+    } else if (r != SQLITE_DONE) {
+        rc = kz_sq_fail(s, err, "creating a collection");
+    } else {
+        rc = KZ_OK;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != KZ_OK)
+        return rc;
+    return find_collection(s, s->coll_by_id, uuid, out, err) == KZ_OK
+               ? KZ_OK
+               : kz_sq_fail(s, err, "reading a new collection");
+}
+
 static kz_rc sq_collection(kz_store *base, const char *name, bool create, kz_collection *out,
                            kz_err *err)
 {
     kz_sqlite *s = (kz_sqlite *)base;
-    char uuid[KZ_UUID_STR], created[KZ_TIME_MAX];
-    kz_time now = kz_time_now();
-    sqlite3_stmt *st = s->coll_insert;
     kz_rc rc;
 
     if (name == NULL)
@@ -403,23 +478,13 @@ static kz_rc sq_collection(kz_store *base, const char *name, bool create, kz_col
     if (!create)
         return kz_fail(err, KZ_ENOTFOUND, "%s: no collection with id or title \"%s\"", s->path,
                        name);
-    if (kz_uuid4(uuid) != KZ_OK)
-        return kz_fail(err, KZ_EIO, "cannot make a collection id: no random numbers");
-    kz_time_format(&now, 3, created);
-    if (sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC) != SQLITE_OK ||
-        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC) != SQLITE_OK ||
-        sqlite3_bind_text(st, 3, created, -1, SQLITE_STATIC) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_DONE) {
-        rc = db_fail(s, err, "creating a collection");
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        return rc;
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return find_collection(s, s->coll_by_id, uuid, out, err) == KZ_OK
-               ? KZ_OK
-               : db_fail(s, err, "reading a new collection");
+    return insert_collection(s, KZ_ROOT_DEFAULT, name, "", out, err);
+}
+
+static kz_rc sq_collection_add(kz_store *base, const char *root, const char *title,
+                               const char *description, kz_collection *out, kz_err *err)
+{
+    return insert_collection((kz_sqlite *)base, root, title, description, out, err);
 }
 
 static kz_rc sq_collections(kz_store *base, kz_rc (*fn)(void *ctx, const kz_collection *c),
@@ -433,17 +498,18 @@ static kz_rc sq_collections(kz_store *base, kz_rc (*fn)(void *ctx, const kz_coll
 
     memset(&c, 0, sizeof c);
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT key, id, title, description FROM collections ORDER BY key", -1,
+                           "SELECT key, id, title, description, root FROM collections ORDER BY key",
+                           -1,
                            &st, NULL) != SQLITE_OK) {
-        rc = db_fail(s, err, "listing collections");
+        rc = kz_sq_fail(s, err, "listing collections");
         goto out;
     }
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = read_collection(s, st, &c, err)) != KZ_OK || (rc = fn(ctx, &c)) != KZ_OK)
+        if ((rc = kz_sq_read_collection(s, st, &c, err)) != KZ_OK || (rc = fn(ctx, &c)) != KZ_OK)
             goto out;
     }
     if (r != SQLITE_DONE)
-        rc = db_fail(s, err, "listing collections");
+        rc = kz_sq_fail(s, err, "listing collections");
 out:
     kz_collection_clear(&c);
     sqlite3_finalize(st);
@@ -462,17 +528,17 @@ static kz_rc sq_begin(kz_store *base, kz_err *err)
     if (!sqlite3_get_autocommit(s->db))
         return kz_fail(err, KZ_EUSAGE, "%s: a batch is already open", s->path);
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(s, err, "starting a batch");
+        return kz_sq_fail(s, err, "starting a batch");
     /* Another process may have written since our last batch, with a clock ahead of ours:
      * date_added continues from the newest stored one so that it never goes down. */
     r = sqlite3_step(st);
     if (r == SQLITE_ROW) {
         kz_time t;
         kz_err ignored;
-        if (kz_time_parse(col_sv(st, 0), &t, &ignored) == KZ_OK)
+        if (kz_time_parse(kz_sq_col(st, 0), &t, &ignored) == KZ_OK)
             advance_added(s, time_ms(&t));
     } else if (r != SQLITE_DONE) {
-        rc = db_fail(s, err, "starting a batch");
+        rc = kz_sq_fail(s, err, "starting a batch");
     }
     sqlite3_reset(st);
     if (rc != KZ_OK)
@@ -488,7 +554,8 @@ static kz_rc sq_commit(kz_store *base, kz_err *err)
         return kz_fail(err, KZ_EUSAGE, "%s: commit without a batch (call kz_store_begin first)",
                        s->path);
     if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(s, err, "committing a batch");
+        return kz_sq_fail(s, err, "committing a batch");
+    s->changes++;
     return KZ_OK;
 }
 
@@ -548,7 +615,7 @@ static kz_rc sq_put(kz_store *base, int64_t coll, const kz_put *p, kz_put_result
     if (bind_sv(st, 1, p->id) != SQLITE_OK || bind_sv(st, 2, p->version) != SQLITE_OK ||
         bind_sv(st, 3, p->text) != SQLITE_OK ||
         sqlite3_bind_int64(st, 4, hash) != SQLITE_OK) {
-        rc = db_fail(s, err, "looking up an object");
+        rc = kz_sq_fail(s, err, "looking up an object");
         goto out_find;
     }
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
@@ -559,7 +626,7 @@ static kz_rc sq_put(kz_store *base, int64_t coll, const kz_put *p, kz_put_result
         }
         if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
             bool same;
-            if ((rc = same_json(col_sv(st, 2), p, &same, err)) != KZ_OK)
+            if ((rc = same_json(kz_sq_col(st, 2), p, &same, err)) != KZ_OK)
                 goto out_find;
             if (!same) {
                 conflict = true;
@@ -572,7 +639,7 @@ static kz_rc sq_put(kz_store *base, int64_t coll, const kz_put *p, kz_put_result
         }
     }
     if (!conflict && !unchanged && r != SQLITE_DONE)
-        rc = db_fail(s, err, "looking up an object");
+        rc = kz_sq_fail(s, err, "looking up an object");
 out_find:
     sqlite3_reset(st);
     if (rc != KZ_OK)
@@ -590,13 +657,13 @@ out_find:
         bind_sv(st, 5, p->spec_version) != SQLITE_OK ||
         sqlite3_bind_text(st, 6, s->added, s->added_n, SQLITE_STATIC) != SQLITE_OK ||
         bind_sv(st, 7, p->text) != SQLITE_OK || sqlite3_bind_int64(st, 8, hash) != SQLITE_OK) {
-        rc = db_fail(s, err, "storing an object");
+        rc = kz_sq_fail(s, err, "storing an object");
     } else if ((r = sqlite3_step(st)) != SQLITE_DONE) {
         if (r == SQLITE_CONSTRAINT_FOREIGNKEY)
             rc = kz_fail(err, KZ_EUSAGE, "%s: no collection with key %lld", s->path,
                          (long long)coll);
         else
-            rc = db_fail(s, err, "storing an object");
+            rc = kz_sq_fail(s, err, "storing an object");
     }
     sqlite3_reset(st);
     if (rc == KZ_OK)
@@ -609,49 +676,218 @@ out_find:
 /*
  * The query is put together from constant pieces, one per filter that is set, so that SQLite can
  * plan each combination with its index (a filter written "(?x IS NULL OR col = ?x)" could not use
- * one). Values are always bound, never written into the text.
+ * one). Values are always bound, never written into the text: each '?' appended is matched by
+ * one entry of the binds list, in order.
  */
-kz_rc kz_store_sqlite_query_sql(const kz_query *q, kz_buf *b)
-{
-    kz_rc rc;
+typedef struct {
+    const char *text; /* NULL: the integer */
+    int64_t i;
+} bind_val;
 
-    if ((rc = kz_buf_puts(b, "SELECT o.id, o.type, o.version, o.spec_version, o.date_added, "
-                             "o.json, o.coll FROM objects AS o WHERE 1")) != KZ_OK)
-        return rc;
-    if (q->coll != 0 && (rc = kz_buf_puts(b, " AND o.coll = :coll")) != KZ_OK)
-        return rc;
-    if (q->type != NULL && (rc = kz_buf_puts(b, " AND o.type = :type")) != KZ_OK)
-        return rc;
-    if (q->added_after != NULL && (rc = kz_buf_puts(b, " AND o.date_added > :after")) != KZ_OK)
-        return rc;
-    /* Latest version of each (collection, id): no newer version of it in that collection. The
-     * subquery is one seek into objects_id; the row itself is skipped by its seq, which the index
-     * holds, so an id with one version costs no table read and the filter is O(log n) per row. */
-    if (q->coll != 0 && !q->all_versions &&
-        (rc = kz_buf_puts(b, " AND NOT EXISTS (SELECT 1 FROM objects AS n WHERE n.id_hash ="
-                             " o.id_hash AND n.seq <> o.seq AND n.id = o.id AND n.coll = o.coll"
-                             " AND n.version > o.version)")) != KZ_OK)
-        return rc;
-    /* Over every collection, a version stored in several collections (always with the same
-     * content) is given once, as first stored; and "latest" means latest anywhere. */
-    if (q->coll == 0 &&
-        (rc = kz_buf_puts(b, q->all_versions
-                                 ? " AND NOT EXISTS (SELECT 1 FROM objects AS n WHERE n.id_hash ="
-                                   " o.id_hash AND n.seq < o.seq AND n.id = o.id"
-                                   " AND n.version = o.version)"
-                                 : " AND NOT EXISTS (SELECT 1 FROM objects AS n WHERE n.id_hash ="
-                                   " o.id_hash AND n.seq <> o.seq AND n.id = o.id"
-                                   " AND (n.version > o.version OR (n.version = o.version"
-                                   " AND n.seq < o.seq)))")) != KZ_OK)
-        return rc;
-    /* Over every collection, seq order is (date_added, seq) order (see the top of the file). */
-    return kz_buf_puts(b, q->coll != 0 ? " ORDER BY o.date_added, o.seq" : " ORDER BY o.seq");
+typedef struct {
+    kz_buf *sql;
+    bind_val *v; /* NULL: only the text is wanted */
+    size_t n, cap;
+    kz_rc rc;    /* sticky: the first failure */
+} qbuild;
+
+static void qb_puts(qbuild *b, const char *text)
+{
+    if (b->rc == KZ_OK)
+        b->rc = kz_buf_puts(b->sql, text);
 }
 
-static int bind_named(sqlite3_stmt *st, const char *name, const char *text)
+static void qb_bind(qbuild *b, const char *text, int64_t i)
 {
-    int i = sqlite3_bind_parameter_index(st, name);
-    return i == 0 ? SQLITE_RANGE : sqlite3_bind_text(st, i, text, -1, SQLITE_STATIC);
+    qb_puts(b, "?");
+    if (b->rc != KZ_OK || b->v == NULL)
+        return;
+    if (b->n == b->cap) {
+        b->rc = KZ_ENOMEM;
+        return;
+    }
+    b->v[b->n].text = text;
+    b->v[b->n].i = i;
+    b->n++;
+}
+
+/* " AND col IN (?, ?, ...)" for a list of texts. */
+static void qb_in(qbuild *b, const char *col, const char *const *list, size_t n)
+{
+    qb_puts(b, " AND ");
+    qb_puts(b, col);
+    qb_puts(b, " IN (");
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            qb_puts(b, ", ");
+        qb_bind(b, list[i], 0);
+    }
+    qb_puts(b, ")");
+}
+
+/* Other stored versions of o's id in o's collection that compete with o for first or last:
+ * those of the selected spec_versions, or of o's own spec_version when the latest only. */
+static void qb_rivals(qbuild *b, const kz_query *q)
+{
+    qb_puts(b, "SELECT 1 FROM objects AS n WHERE n.id_hash = o.id_hash AND n.seq <> o.seq"
+               " AND n.id = o.id AND n.coll = o.coll");
+    if (q->n_spec_versions > 0)
+        qb_in(b, "n.spec_version", q->spec_versions, q->n_spec_versions);
+    else if (q->latest_spec_only)
+        qb_puts(b, " AND n.spec_version = o.spec_version");
+}
+
+/* The version choice within one collection (TAXII match[version]): any flag or listed version. */
+static void qb_versions(qbuild *b, const kz_query *q)
+{
+    unsigned flags = q->ver_flags;
+    bool any = false;
+
+    if (q->all_versions)
+        flags |= KZ_VER_ALL;
+    if (flags == 0 && q->n_versions == 0)
+        flags = KZ_VER_LAST;
+    if (flags & KZ_VER_ALL)
+        return;
+    qb_puts(b, " AND (");
+    if (flags & KZ_VER_LAST) {
+        qb_puts(b, "NOT EXISTS (");
+        qb_rivals(b, q);
+        qb_puts(b, " AND n.version > o.version)");
+        any = true;
+    }
+    if (flags & KZ_VER_FIRST) {
+        qb_puts(b, any ? " OR NOT EXISTS (" : "NOT EXISTS (");
+        qb_rivals(b, q);
+        qb_puts(b, " AND n.version < o.version)");
+        any = true;
+    }
+    if (q->n_versions > 0) {
+        qb_puts(b, any ? " OR o.version IN (" : "o.version IN (");
+        for (size_t i = 0; i < q->n_versions; i++) {
+            if (i > 0)
+                qb_puts(b, ", ");
+            qb_bind(b, q->versions[i], 0);
+        }
+        qb_puts(b, ")");
+    }
+    qb_puts(b, ")");
+}
+
+/* The WHERE clause of a query (also of a delete), after "... FROM objects AS o". */
+static void qb_where(qbuild *b, const kz_query *q, const char *after)
+{
+    qb_puts(b, " WHERE 1");
+    if (q->coll != 0) {
+        qb_puts(b, " AND o.coll = ");
+        qb_bind(b, NULL, q->coll);
+    }
+    if (q->type != NULL) {
+        qb_puts(b, " AND o.type = ");
+        qb_bind(b, q->type, 0);
+    }
+    if (q->n_types > 0)
+        qb_in(b, "o.type", q->types, q->n_types);
+    if (q->n_ids > 0)
+        qb_in(b, "o.id", q->ids, q->n_ids);
+    if (q->n_spec_versions > 0)
+        qb_in(b, "o.spec_version", q->spec_versions, q->n_spec_versions);
+    if (q->added_after != NULL) {
+        qb_puts(b, " AND o.date_added > ");
+        qb_bind(b, after, 0);
+    }
+    /* Paging: rows after the cursor's. date_added never goes down with seq, so every such row
+     * has a date_added at least that of the newest row at or before the cursor: the bound lets
+     * SQLite seek in objects_added instead of scanning from the start. */
+    if (q->after_seq > 0) {
+        qb_puts(b, " AND o.seq > ");
+        qb_bind(b, NULL, q->after_seq);
+        qb_puts(b, " AND o.date_added >= coalesce((SELECT date_added FROM objects WHERE seq <= ");
+        qb_bind(b, NULL, q->after_seq);
+        qb_puts(b, " ORDER BY seq DESC LIMIT 1), '')");
+    }
+    if (q->coll != 0) {
+        if (q->latest_spec_only && q->n_spec_versions == 0)
+            qb_puts(b, " AND NOT EXISTS (SELECT 1 FROM objects AS n WHERE n.id_hash = o.id_hash"
+                       " AND n.seq <> o.seq AND n.id = o.id AND n.coll = o.coll"
+                       " AND n.spec_version > o.spec_version)");
+        /* Latest version of each (collection, id): no newer version of it in that collection.
+         * The subquery is one seek into objects_id; the row itself is skipped by its seq, which
+         * the index holds, so an id with one version costs no table read. */
+        qb_versions(b, q);
+        return;
+    }
+    /* Over every collection, a version stored in several collections (always with the same
+     * content) is given once, as first stored; and "latest" means latest anywhere. */
+    qb_puts(b, q->all_versions ? " AND NOT EXISTS (SELECT 1 FROM objects AS n WHERE n.id_hash ="
+                                 " o.id_hash AND n.seq < o.seq AND n.id = o.id"
+                                 " AND n.version = o.version)"
+                               : " AND NOT EXISTS (SELECT 1 FROM objects AS n WHERE n.id_hash ="
+                                 " o.id_hash AND n.seq <> o.seq AND n.id = o.id"
+                                 " AND (n.version > o.version OR (n.version = o.version"
+                                 " AND n.seq < o.seq)))");
+}
+
+static void qb_select(qbuild *b, const kz_query *q, const char *after)
+{
+    qb_puts(b, "SELECT o.id, o.type, o.version, o.spec_version, o.date_added, o.json, o.coll,"
+               " o.seq FROM objects AS o");
+    qb_where(b, q, after);
+    /* Within a collection (coll, date_added, seq) is the index order; over every collection seq
+     * order is the same order (see the top of the file) and needs no index. */
+    qb_puts(b, q->coll != 0 ? " ORDER BY o.date_added, o.seq" : " ORDER BY o.seq");
+    if (q->limit > 0) {
+        qb_puts(b, " LIMIT ");
+        qb_bind(b, NULL, q->limit);
+    }
+}
+
+kz_rc kz_store_sqlite_query_sql(const kz_query *q, kz_buf *b)
+{
+    qbuild qb = {b, NULL, 0, 0, KZ_OK};
+
+    qb_select(&qb, q, NULL);
+    return qb.rc;
+}
+
+static size_t binds_needed(const kz_query *q)
+{
+    return 8 + q->n_ids + q->n_types + 2 * q->n_spec_versions * 3 + q->n_versions;
+}
+
+/* Prepares the statement of b (text and binds). */
+static kz_rc qb_prepare(kz_sqlite *s, qbuild *b, sqlite3_stmt **st, kz_err *err)
+{
+    *st = NULL;
+    if (b->rc != KZ_OK)
+        return kz_fail(err, b->rc, "out of memory building a query");
+    if (sqlite3_prepare_v2(s->db, b->sql->p, (int)b->sql->n, st, NULL) != SQLITE_OK)
+        return kz_sq_fail(s, err, "preparing a query");
+    for (size_t i = 0; i < b->n; i++) {
+        int r = b->v[i].text ? sqlite3_bind_text(*st, (int)i + 1, b->v[i].text, -1, SQLITE_STATIC)
+                             : sqlite3_bind_int64(*st, (int)i + 1, b->v[i].i);
+        if (r != SQLITE_OK)
+            return kz_sq_fail(s, err, "binding a query's values");
+    }
+    return KZ_OK;
+}
+
+/* Checks added_after and writes it cut to milliseconds (the precision of stored date_added:
+ * "later than t" is "later than t cut to the ms"). */
+static kz_rc after_ms(const kz_query *q, char after[KZ_TIME_MAX], kz_err *err)
+{
+    kz_time t;
+    kz_rc rc;
+
+    after[0] = '\0';
+    if (q->added_after == NULL)
+        return KZ_OK;
+    if ((rc = kz_time_parse(kz_sv_c(q->added_after), &t, err)) != KZ_OK) {
+        kz_err_prefix(err, "added_after");
+        return rc;
+    }
+    kz_time_format(&t, 3, after);
+    return KZ_OK;
 }
 
 static kz_rc sq_query(kz_store *base, const kz_query *q, kz_rc (*fn)(void *ctx, const kz_row *row),
@@ -661,53 +897,116 @@ static kz_rc sq_query(kz_store *base, const kz_query *q, kz_rc (*fn)(void *ctx, 
     char after[KZ_TIME_MAX];
     sqlite3_stmt *st = NULL;
     kz_buf sql;
+    qbuild qb;
     kz_row row;
     kz_rc rc;
     int r;
 
     kz_buf_init(&sql, 0);
-    if (q->added_after != NULL) {
-        kz_time t;
-        if ((rc = kz_time_parse(kz_sv_c(q->added_after), &t, err)) != KZ_OK) {
-            kz_err_prefix(err, "added_after");
-            goto out;
-        }
-        /* Stored date_added has milliseconds; "later than t" is "later than t cut to the ms". */
-        kz_time_format(&t, 3, after);
-    }
-    if ((rc = kz_store_sqlite_query_sql(q, &sql)) != KZ_OK) {
-        rc = kz_fail(err, rc, "out of memory building a query");
+    memset(&qb, 0, sizeof qb);
+    if ((rc = after_ms(q, after, err)) != KZ_OK)
+        goto out;
+    qb.sql = &sql;
+    qb.cap = binds_needed(q);
+    if ((qb.v = calloc(qb.cap, sizeof *qb.v)) == NULL) {
+        rc = kz_fail(err, KZ_ENOMEM, "out of memory building a query");
         goto out;
     }
-    rc = KZ_EDB;
-    if (sqlite3_prepare_v2(s->db, sql.p, (int)sql.n, &st, NULL) != SQLITE_OK ||
-        (q->coll != 0 &&
-         sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":coll"), q->coll) !=
-             SQLITE_OK) ||
-        (q->type != NULL && bind_named(st, ":type", q->type) != SQLITE_OK) ||
-        (q->added_after != NULL && bind_named(st, ":after", after) != SQLITE_OK)) {
-        rc = db_fail(s, err, "querying objects");
+    qb_select(&qb, q, after);
+    if ((rc = qb_prepare(s, &qb, &st, err)) != KZ_OK)
         goto out;
-    }
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        row.id = col_sv(st, 0);
-        row.type = col_sv(st, 1);
-        row.version = col_sv(st, 2);
-        row.spec_version = col_sv(st, 3);
-        row.date_added = col_sv(st, 4);
-        row.text = col_sv(st, 5);
+        row.id = kz_sq_col(st, 0);
+        row.type = kz_sq_col(st, 1);
+        row.version = kz_sq_col(st, 2);
+        row.spec_version = kz_sq_col(st, 3);
+        row.date_added = kz_sq_col(st, 4);
+        row.text = kz_sq_col(st, 5);
         row.coll = sqlite3_column_int64(st, 6);
+        row.seq = sqlite3_column_int64(st, 7);
         if ((rc = fn(ctx, &row)) != KZ_OK)
             goto out;
     }
     if (r != SQLITE_DONE) {
-        rc = db_fail(s, err, "querying objects");
+        rc = kz_sq_fail(s, err, "querying objects");
         goto out;
     }
     rc = KZ_OK;
 out:
     sqlite3_finalize(st);
+    free(qb.v);
     kz_buf_free(&sql);
+    return rc;
+}
+
+static kz_rc sq_del(kz_store *base, const kz_query *q, int64_t *deleted, kz_err *err)
+{
+    kz_sqlite *s = (kz_sqlite *)base;
+    kz_query dq = *q;
+    char after[KZ_TIME_MAX];
+    sqlite3_stmt *st = NULL;
+    bool own_batch = false;
+    kz_buf sql;
+    qbuild qb;
+    kz_rc rc;
+
+    kz_buf_init(&sql, 0);
+    memset(&qb, 0, sizeof qb);
+    dq.after_seq = 0;
+    dq.limit = 0;
+    if ((rc = after_ms(&dq, after, err)) != KZ_OK)
+        goto out;
+    qb.sql = &sql;
+    qb.cap = binds_needed(&dq);
+    if ((qb.v = calloc(qb.cap, sizeof *qb.v)) == NULL) {
+        rc = kz_fail(err, KZ_ENOMEM, "out of memory building a query");
+        goto out;
+    }
+    qb_puts(&qb, "DELETE FROM objects WHERE seq IN (SELECT o.seq FROM objects AS o");
+    qb_where(&qb, &dq, after);
+    qb_puts(&qb, ")");
+    if (sqlite3_get_autocommit(s->db)) {
+        if ((rc = kz_store_begin(base, err)) != KZ_OK)
+            goto out;
+        own_batch = true;
+    }
+    if ((rc = qb_prepare(s, &qb, &st, err)) != KZ_OK)
+        goto out;
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        rc = kz_sq_fail(s, err, "deleting an object");
+        goto out;
+    }
+    *deleted = sqlite3_changes64(s->db);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (own_batch) {
+        own_batch = false;
+        if ((rc = kz_store_commit(base, err)) != KZ_OK)
+            goto out;
+    }
+    s->changes++;
+    rc = KZ_OK;
+out:
+    sqlite3_finalize(st);
+    if (own_batch)
+        kz_store_rollback(base);
+    free(qb.v);
+    kz_buf_free(&sql);
+    return rc;
+}
+
+static kz_rc sq_generation(kz_store *base, uint64_t *gen, kz_err *err)
+{
+    kz_sqlite *s = (kz_sqlite *)base;
+    sqlite3_stmt *st = s->data_version;
+    kz_rc rc = KZ_OK;
+
+    /* data_version changes when another connection commits; our own commits are counted. */
+    if (sqlite3_step(st) != SQLITE_ROW)
+        rc = kz_sq_fail(s, err, "reading the data version");
+    else
+        *gen = ((uint64_t)sqlite3_column_int64(st, 0) << 32) ^ s->changes;
+    sqlite3_reset(st);
     return rc;
 }
 
@@ -730,14 +1029,14 @@ static kz_rc sq_stats(kz_store *base, kz_stats *out,
     if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM collections", -1, &st, NULL) !=
             SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW) {
-        rc = db_fail(s, err, "counting collections");
+        rc = kz_sq_fail(s, err, "counting collections");
         goto out;
     }
     out->collections = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     st = NULL;
     if (sqlite3_prepare_v2(s->db, by_type_sql, -1, &st, NULL) != SQLITE_OK) {
-        rc = db_fail(s, err, "counting objects");
+        rc = kz_sq_fail(s, err, "counting objects");
         goto out;
     }
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
@@ -750,7 +1049,7 @@ static kz_rc sq_stats(kz_store *base, kz_stats *out,
             goto out;
     }
     if (r != SQLITE_DONE) {
-        rc = db_fail(s, err, "counting objects");
+        rc = kz_sq_fail(s, err, "counting objects");
         goto out;
     }
     rc = KZ_OK;
@@ -770,4 +1069,21 @@ static const kz_store_ops sqlite_ops = {
     .put = sq_put,
     .query = sq_query,
     .stats = sq_stats,
+    .collection_add = sq_collection_add,
+    .root_add = kz_sq_root_add,
+    .roots = kz_sq_roots,
+    .del = sq_del,
+    .generation = sq_generation,
+    .status_put = kz_sq_status_put,
+    .status_get = kz_sq_status_get,
+    .user_put = kz_sq_user_put,
+    .user_get = kz_sq_user_get,
+    .user_del = kz_sq_user_del,
+    .users = kz_sq_users,
+    .cred_add = kz_sq_cred_add,
+    .cred_user = kz_sq_cred_user,
+    .cred_del = kz_sq_cred_del,
+    .grant = kz_sq_grant,
+    .rights = kz_sq_rights,
+    .grants = kz_sq_grants,
 };
