@@ -84,6 +84,9 @@ KZ_NODISCARD kz_rc kz_buf_append(kz_buf *b, const void *p, size_t n);
 KZ_NODISCARD kz_rc kz_buf_puts(kz_buf *b, const char *s);
 KZ_NODISCARD kz_rc kz_buf_printf(kz_buf *b, const char *fmt, ...) KZ_PRINTF(2, 3);
 KZ_NODISCARD kz_rc kz_buf_reserve(kz_buf *b, size_t extra);
+/* Appends s (n bytes of UTF-8) as a JSON string: quoted, with '"', '\\' and control bytes
+ * escaped (the short escapes where JSON has them, else \u00XX); other bytes as they are. */
+KZ_NODISCARD kz_rc kz_buf_json_str(kz_buf *b, const char *s, size_t n);
 void kz_buf_reset(kz_buf *b); /* n = 0, keeps the memory */
 void kz_buf_free(kz_buf *b);  /* frees the memory; the buffer can be used again */
 

@@ -142,3 +142,44 @@ kz_rc kz_parse_i64(kz_sv s, int64_t min, int64_t max, int64_t *out)
     }
     return KZ_OK;
 }
+
+kz_rc kz_buf_json_str(kz_buf *out, const char *s, size_t n)
+{
+    static const char hx[] = "0123456789abcdef";
+    kz_rc rc;
+    size_t run = 0;
+
+    if ((rc = kz_buf_append(out, "\"", 1)) != KZ_OK)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char esc[7];
+        size_t en = 2;
+
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        if ((rc = kz_buf_append(out, s + run, i - run)) != KZ_OK)
+            return rc;
+        run = i + 1;
+        esc[0] = '\\';
+        switch (c) {
+            case '"': esc[1] = '"'; break;
+            case '\\': esc[1] = '\\'; break;
+            case '\b': esc[1] = 'b'; break;
+            case '\f': esc[1] = 'f'; break;
+            case '\n': esc[1] = 'n'; break;
+            case '\r': esc[1] = 'r'; break;
+            case '\t': esc[1] = 't'; break;
+            default:
+                memcpy(esc + 1, "u00", 3);
+                esc[4] = hx[c >> 4];
+                esc[5] = hx[c & 15];
+                en = 6;
+        }
+        if ((rc = kz_buf_append(out, esc, en)) != KZ_OK)
+            return rc;
+    }
+    if ((rc = kz_buf_append(out, s + run, n - run)) != KZ_OK)
+        return rc;
+    return kz_buf_append(out, "\"", 1);
+}

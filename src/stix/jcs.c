@@ -61,47 +61,6 @@ static int key_cmp(const void *a, const void *b)
     return utf16_cmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static kz_rc put_string(kz_buf *out, const char *s, size_t n)
-{
-    static const char hx[] = "0123456789abcdef";
-    kz_rc rc;
-    size_t run = 0;
-
-    if ((rc = kz_buf_append(out, "\"", 1)) != KZ_OK)
-        return rc;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char esc[7];
-        size_t en = 2;
-
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        if ((rc = kz_buf_append(out, s + run, i - run)) != KZ_OK)
-            return rc;
-        run = i + 1;
-        esc[0] = '\\';
-        switch (c) {
-            case '"': esc[1] = '"'; break;
-            case '\\': esc[1] = '\\'; break;
-            case '\b': esc[1] = 'b'; break;
-            case '\f': esc[1] = 'f'; break;
-            case '\n': esc[1] = 'n'; break;
-            case '\r': esc[1] = 'r'; break;
-            case '\t': esc[1] = 't'; break;
-            default:
-                memcpy(esc + 1, "u00", 3);
-                esc[4] = hx[c >> 4];
-                esc[5] = hx[c & 15];
-                en = 6;
-        }
-        if ((rc = kz_buf_append(out, esc, en)) != KZ_OK)
-            return rc;
-    }
-    if ((rc = kz_buf_append(out, s + run, n - run)) != KZ_OK)
-        return rc;
-    return kz_buf_append(out, "\"", 1);
-}
-
 /*
  * ECMAScript's Number::toString for a finite double: the shortest digits that read back as the
  * same double, then plain notation for exponents from -6 to 21 and e-notation outside.
@@ -178,7 +137,7 @@ static kz_rc jcs(const json_t *v, kz_buf *out, size_t depth)
             return put_number(out, (double)i);
         }
         case JSON_REAL: return put_number(out, json_real_value(v));
-        case JSON_STRING: return put_string(out, json_string_value(v), json_string_length(v));
+        case JSON_STRING: return kz_buf_json_str(out, json_string_value(v), json_string_length(v));
         case JSON_ARRAY: {
             size_t i;
             json_t *e;
@@ -206,7 +165,7 @@ static kz_rc jcs(const json_t *v, kz_buf *out, size_t depth)
             for (i = 0; rc == KZ_OK && i < n; i++) {
                 if (i > 0 && (rc = kz_buf_append(out, ",", 1)) != KZ_OK)
                     break;
-                if ((rc = put_string(out, keys[i], strlen(keys[i]))) != KZ_OK ||
+                if ((rc = kz_buf_json_str(out, keys[i], strlen(keys[i]))) != KZ_OK ||
                     (rc = kz_buf_append(out, ":", 1)) != KZ_OK)
                     break;
                 rc = jcs(json_object_get(v, keys[i]), out, depth - 1);

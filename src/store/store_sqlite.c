@@ -76,8 +76,8 @@ static const char schema2_sql[] =
     "INSERT INTO roots (name, title, description, created) VALUES"
     " ('" KZ_ROOT_DEFAULT "', 'Kizuna', 'The default API root of this node',"
     "  strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));"
-    "ALTER TABLE collections ADD COLUMN root TEXT NOT NULL DEFAULT '" KZ_ROOT_DEFAULT "'"
-    " REFERENCES roots(name);"
+    /* No REFERENCES: SQLite cannot add a column with one and a default; coll_insert_sql checks. */
+    "ALTER TABLE collections ADD COLUMN root TEXT NOT NULL DEFAULT '" KZ_ROOT_DEFAULT "';"
     "CREATE TABLE status ("
     " id TEXT PRIMARY KEY,"
     " root TEXT NOT NULL,"
@@ -122,8 +122,10 @@ static const char coll_by_id_sql[] =
     "SELECT key, id, title, description, root FROM collections WHERE id = ?1";
 static const char coll_by_title_sql[] = "SELECT key, id, title, description, root FROM collections"
                                         " WHERE title = ?1 ORDER BY key LIMIT 1";
+/* Inserts nothing when the API root does not exist. */
 static const char coll_insert_sql[] =
-    "INSERT INTO collections (id, title, description, created, root) VALUES (?1, ?2, ?4, ?3, ?5)";
+    "INSERT INTO collections (id, title, description, created, root)"
+    " SELECT ?1, ?2, ?4, ?3, ?5 WHERE EXISTS (SELECT 1 FROM roots WHERE name = ?5)";
 
 kz_rc kz_sq_fail(kz_sqlite *s, kz_err *err, const char *doing)
 {
@@ -446,7 +448,7 @@ static kz_rc insert_collection(kz_sqlite *s, const char *root, const char *title
         sqlite3_bind_text(st, 4, description, -1, SQLITE_STATIC) != SQLITE_OK ||
         sqlite3_bind_text(st, 5, root, -1, SQLITE_STATIC) != SQLITE_OK) {
         rc = kz_sq_fail(s, err, "creating a collection");
-    } else if ((r = sqlite3_step(st)) == SQLITE_CONSTRAINT_FOREIGNKEY) {
+    } else if ((r = sqlite3_step(st)) == SQLITE_DONE && sqlite3_changes(s->db) == 0) {
         rc = kz_fail(err, KZ_ENOTFOUND, "%s: no API root \"%s\" (add it with `kizuna root add`)",
                      s->path, root);
     } else if (r != SQLITE_DONE) {

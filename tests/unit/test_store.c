@@ -492,6 +492,396 @@ static void test_store_query_plans_use_indexes(void **state)
     }
 }
 
+/* ---- TAXII filters, paging, delete ------------------------------------------------------------ */
+
+/* Puts indicator--<n> with `modified` on day `day` of January 2024 (version text fixed form). */
+static void put_ind(kz_store *s, int64_t coll, int n, int day, const char *spec)
+{
+    char text[400], id[64], version[40];
+    kz_put_result res;
+    kz_err err;
+    kz_put p;
+
+    snprintf(id, sizeof id, "indicator--%08d", n);
+    snprintf(version, sizeof version, "2024-01-%02dT00:00:00.000000000Z", day);
+    snprintf(text, sizeof text,
+             "{\"type\":\"indicator\",\"spec_version\":\"%s\",\"id\":\"%s\",\"modified\":"
+             "\"2024-01-%02dT00:00:00.000Z\",\"pattern\":\"[x:y = %d]\"}",
+             spec, id, day, n);
+    p.id = kz_sv_c(id);
+    p.type = KZ_SV("indicator");
+    p.version = kz_sv_c(version);
+    p.spec_version = kz_sv_c(spec);
+    p.text = kz_sv_c(text);
+    p.obj = NULL;
+    assert_int_equal(kz_store_begin(s, &err), KZ_OK);
+    if (kz_store_put(s, coll, &p, &res, &err) != KZ_OK)
+        fail_msg("put: %s", err.msg);
+    assert_int_equal(kz_store_commit(s, &err), KZ_OK);
+}
+
+typedef struct {
+    int n;
+    int64_t last_seq;
+    char seen[400];  /* seen[k]: how often indicator--k was given */
+    char version[MAXROWS][40];
+} page_rows;
+
+static kz_rc page_collect(void *ctx, const kz_row *r)
+{
+    page_rows *pr = ctx;
+    int64_t k = 0;
+
+    assert_true(r->seq > pr->last_seq);
+    pr->last_seq = r->seq;
+    assert_int_equal(kz_parse_i64((kz_sv){r->id.p + 11, r->id.n - 11}, 0, 399, &k), KZ_OK);
+    pr->seen[k]++;
+    if (pr->n < MAXROWS)
+        snprintf(pr->version[pr->n], sizeof pr->version[0], "%.*s", (int)r->version.n,
+                 r->version.p);
+    pr->n++;
+    return KZ_OK;
+}
+
+/* Pages of 7 through a collection that grows between pages: every object once, none skipped. */
+static void test_store_paging_while_adding_gives_each_object_once(void **state)
+{
+    fx *f = *state;
+    page_rows pr;
+    int64_t after = 0;
+    int added = 0, pages = 0;
+    kz_err err;
+
+    memset(&pr, 0, sizeof pr);
+    for (added = 0; added < 20; added++)
+        put_ind(f->s, f->coll, added, 1, "2.1");
+    for (;;) {
+        kz_query q = {.coll = f->coll, .after_seq = after, .limit = 7};
+        int before = pr.n;
+        assert_int_equal(kz_store_query(f->s, &q, page_collect, &pr, &err), KZ_OK);
+        pages++;
+        if (pr.n == before)
+            break;
+        after = pr.last_seq;
+        if (added < 60) /* others keep posting while this client pages */
+            for (int k = 0; k < 5; k++, added++)
+                put_ind(f->s, f->coll, added, 1, "2.1");
+    }
+    assert_int_equal(pr.n, added);
+    for (int k = 0; k < added; k++)
+        assert_int_equal(pr.seen[k], 1);
+    assert_true(pages > 5);
+}
+
+/* A newer version added while paging: the object is given again at its new place, and the old
+ * version is not given after it (only the latest is current). */
+static void test_store_paging_new_version_moves_to_the_end(void **state)
+{
+    fx *f = *state;
+    page_rows pr;
+    kz_err err;
+
+    memset(&pr, 0, sizeof pr);
+    put_ind(f->s, f->coll, 1, 1, "2.1");
+    put_ind(f->s, f->coll, 2, 1, "2.1");
+    kz_query q = {.coll = f->coll, .limit = 1};
+    assert_int_equal(kz_store_query(f->s, &q, page_collect, &pr, &err), KZ_OK);
+    assert_int_equal(pr.seen[1], 1);
+    put_ind(f->s, f->coll, 2, 5, "2.1"); /* a new version of the one not yet given */
+    q.after_seq = pr.last_seq;
+    q.limit = 0;
+    assert_int_equal(kz_store_query(f->s, &q, page_collect, &pr, &err), KZ_OK);
+    assert_int_equal(pr.n, 2);
+    assert_int_equal(pr.seen[2], 1);
+    assert_string_equal(pr.version[1], "2024-01-05T00:00:00.000000000Z");
+}
+
+static void ver_query(fx *f, unsigned flags, const char *const *versions, size_t nv,
+                      page_rows *pr)
+{
+    const char *id = "indicator--00000001";
+    kz_query q = {.coll = f->coll, .ids = &id, .n_ids = 1, .ver_flags = flags,
+                  .versions = versions, .n_versions = nv, .latest_spec_only = true};
+    kz_err err;
+
+    memset(pr, 0, sizeof *pr);
+    assert_int_equal(kz_store_query(f->s, &q, page_collect, pr, &err), KZ_OK);
+}
+
+static void test_store_match_version_first_last_all_and_exact(void **state)
+{
+    fx *f = *state;
+    const char *v2[] = {"2024-01-02T00:00:00.000000000Z"};
+    const char *none[] = {"2023-01-02T00:00:00.000000000Z"};
+    page_rows pr;
+
+    put_ind(f->s, f->coll, 1, 2, "2.1");
+    put_ind(f->s, f->coll, 1, 9, "2.1");
+    put_ind(f->s, f->coll, 1, 3, "2.1"); /* added last, but not the latest version */
+    put_ind(f->s, f->coll, 2, 1, "2.1");
+    ver_query(f, 0, NULL, 0, &pr);
+    assert_int_equal(pr.n, 1);
+    assert_string_equal(pr.version[0], "2024-01-09T00:00:00.000000000Z");
+    ver_query(f, KZ_VER_FIRST, NULL, 0, &pr);
+    assert_int_equal(pr.n, 1);
+    assert_string_equal(pr.version[0], "2024-01-02T00:00:00.000000000Z");
+    ver_query(f, KZ_VER_FIRST | KZ_VER_LAST, NULL, 0, &pr);
+    assert_int_equal(pr.n, 2);
+    ver_query(f, KZ_VER_ALL, NULL, 0, &pr);
+    assert_int_equal(pr.n, 3);
+    ver_query(f, 0, v2, 1, &pr);
+    assert_int_equal(pr.n, 1);
+    assert_string_equal(pr.version[0], "2024-01-02T00:00:00.000000000Z");
+    ver_query(f, KZ_VER_LAST, v2, 1, &pr);
+    assert_int_equal(pr.n, 2);
+    ver_query(f, 0, none, 1, &pr);
+    assert_int_equal(pr.n, 0);
+}
+
+/* Without match[spec_version] only each id's latest spec_version is given; with it, the latest
+ * version among those spec_versions. */
+static void test_store_latest_spec_version_rule(void **state)
+{
+    fx *f = *state;
+    const char *id = "indicator--00000001";
+    const char *v20[] = {"2.0"};
+    page_rows pr;
+    kz_err err;
+
+    put_ind(f->s, f->coll, 1, 1, "2.0");
+    put_ind(f->s, f->coll, 1, 2, "2.0");
+    put_ind(f->s, f->coll, 1, 3, "2.1");
+    kz_query q = {.coll = f->coll, .ids = &id, .n_ids = 1, .ver_flags = KZ_VER_ALL,
+                  .latest_spec_only = true};
+    memset(&pr, 0, sizeof pr);
+    assert_int_equal(kz_store_query(f->s, &q, page_collect, &pr, &err), KZ_OK);
+    assert_int_equal(pr.n, 1);
+    q.spec_versions = v20;
+    q.n_spec_versions = 1;
+    q.ver_flags = KZ_VER_LAST;
+    memset(&pr, 0, sizeof pr);
+    assert_int_equal(kz_store_query(f->s, &q, page_collect, &pr, &err), KZ_OK);
+    assert_int_equal(pr.n, 1);
+    assert_string_equal(pr.version[0], "2024-01-02T00:00:00.000000000Z");
+}
+
+static void test_store_match_id_and_type_lists(void **state)
+{
+    fx *f = *state;
+    const char *ids[] = {"indicator--00000003", "indicator--00000005", "malware--m"};
+    const char *types[] = {"malware", "indicator"};
+    const char *other[] = {"tool"};
+    page_rows pr;
+    kz_err err;
+
+    for (int k = 0; k < 8; k++)
+        put_ind(f->s, f->coll, k, 1, "2.1");
+    kz_query q = {.coll = f->coll, .ids = ids, .n_ids = 3, .types = types, .n_types = 2};
+    memset(&pr, 0, sizeof pr);
+    assert_int_equal(kz_store_query(f->s, &q, page_collect, &pr, &err), KZ_OK);
+    assert_int_equal(pr.n, 2);
+    assert_int_equal(pr.seen[3] + pr.seen[5], 2);
+    q.types = other;
+    q.n_types = 1;
+    memset(&pr, 0, sizeof pr);
+    assert_int_equal(kz_store_query(f->s, &q, page_collect, &pr, &err), KZ_OK);
+    assert_int_equal(pr.n, 0);
+}
+
+static void test_store_delete_versions(void **state)
+{
+    fx *f = *state;
+    const char *id = "indicator--00000001";
+    const char *v3[] = {"2024-01-03T00:00:00.000000000Z"};
+    int64_t deleted = -1;
+    page_rows pr;
+    kz_err err;
+
+    put_ind(f->s, f->coll, 1, 1, "2.1");
+    put_ind(f->s, f->coll, 1, 3, "2.1");
+    put_ind(f->s, f->coll, 1, 5, "2.1");
+    put_ind(f->s, f->coll, 2, 5, "2.1");
+    kz_query q = {.coll = f->coll, .ids = &id, .n_ids = 1, .versions = v3, .n_versions = 1};
+    assert_int_equal(kz_store_delete(f->s, &q, &deleted, &err), KZ_OK);
+    assert_int_equal(deleted, 1);
+    assert_int_equal(kz_store_delete(f->s, &q, &deleted, &err), KZ_OK);
+    assert_int_equal(deleted, 0);
+    ver_query(f, KZ_VER_ALL, NULL, 0, &pr);
+    assert_int_equal(pr.n, 2);
+    q.versions = NULL;
+    q.n_versions = 0;
+    q.ver_flags = KZ_VER_ALL;
+    assert_int_equal(kz_store_delete(f->s, &q, &deleted, &err), KZ_OK);
+    assert_int_equal(deleted, 2);
+    ver_query(f, KZ_VER_ALL, NULL, 0, &pr);
+    assert_int_equal(pr.n, 0);
+    /* The other object is untouched. */
+    kz_query all = {.coll = f->coll};
+    memset(&pr, 0, sizeof pr);
+    assert_int_equal(kz_store_query(f->s, &all, page_collect, &pr, &err), KZ_OK);
+    assert_int_equal(pr.n, 1);
+    assert_int_equal(pr.seen[2], 1);
+}
+
+static void test_store_generation_changes_on_any_writer(void **state)
+{
+    fx *f = *state;
+    kz_store *s2 = NULL;
+    uint64_t g1, g2, g3;
+    kz_err err;
+
+    assert_int_equal(kz_store_open(f->path, &s2, &err), KZ_OK);
+    assert_int_equal(kz_store_generation(f->s, &g1, &err), KZ_OK);
+    assert_int_equal(kz_store_generation(f->s, &g2, &err), KZ_OK);
+    assert_true(g1 == g2);
+    put_ind(s2, f->coll, 1, 1, "2.1"); /* another handle */
+    assert_int_equal(kz_store_generation(f->s, &g2, &err), KZ_OK);
+    assert_true(g1 != g2);
+    put_ind(f->s, f->coll, 2, 1, "2.1"); /* this handle */
+    assert_int_equal(kz_store_generation(f->s, &g3, &err), KZ_OK);
+    assert_true(g3 != g2);
+    kz_store_free(s2);
+}
+
+/* ---- API roots, status, users, credentials, rights -------------------------------------------- */
+
+static kz_rc count_root(void *ctx, const kz_api_root *r)
+{
+    int *n = ctx;
+    if (*n == 0)
+        assert_string_equal(r->name, KZ_ROOT_DEFAULT);
+    (*n)++;
+    return KZ_OK;
+}
+
+static void test_store_api_roots_and_collections_in_them(void **state)
+{
+    fx *f = *state;
+    kz_collection c;
+    kz_err err;
+    int n = 0;
+
+    assert_int_equal(kz_store_root_add(f->s, "isac", "Energy ISAC", NULL, &err), KZ_OK);
+    assert_int_equal(kz_store_root_add(f->s, "isac", "again", NULL, &err), KZ_ECONFLICT);
+    assert_int_equal(kz_store_root_add(f->s, "bad/name", NULL, NULL, &err), KZ_EINVAL);
+    assert_int_equal(kz_store_root_add(f->s, "taxii2", NULL, NULL, &err), KZ_EINVAL);
+    assert_int_equal(kz_store_roots(f->s, count_root, &n, &err), KZ_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(kz_store_collection_add(f->s, "isac", "grid", "desc", &c, &err), KZ_OK);
+    assert_string_equal(c.root, "isac");
+    assert_string_equal(c.description, "desc");
+    assert_int_equal(kz_uuid_check(kz_sv_c(c.id)), 4);
+    kz_collection_clear(&c);
+    assert_int_equal(kz_store_collection_add(f->s, "nope", "x", NULL, &c, &err), KZ_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "nope"));
+    assert_int_equal(kz_store_collection(f->s, NULL, false, &c, &err), KZ_OK);
+    assert_string_equal(c.root, KZ_ROOT_DEFAULT);
+    kz_collection_clear(&c);
+}
+
+static void test_store_status_is_per_user_and_root(void **state)
+{
+    fx *f = *state;
+    const char *id = "2d086da7-4bdc-4f91-900e-d77486753710";
+    char *json = NULL;
+    kz_err err;
+
+    assert_int_equal(kz_store_status_put(f->s, id, "api", "alice", KZ_SV("{\"a\":1}"), &err),
+                     KZ_OK);
+    assert_int_equal(kz_store_status_get(f->s, id, "api", "alice", &json, &err), KZ_OK);
+    assert_string_equal(json, "{\"a\":1}");
+    free(json);
+    assert_int_equal(kz_store_status_get(f->s, id, "api", "bob", &json, &err), KZ_ENOTFOUND);
+    assert_int_equal(kz_store_status_get(f->s, id, "other", "alice", &json, &err),
+                     KZ_ENOTFOUND);
+    assert_null(json);
+}
+
+static void test_store_users_credentials_and_rights(void **state)
+{
+    fx *f = *state;
+    char hash[KZ_PWHASH_MAX], user[KZ_NAME_MAX];
+    bool r = true, w = true;
+    int64_t removed = 0;
+    kz_err err;
+
+    assert_int_equal(kz_store_user_put(f->s, "alice", "$argon2id$x", false, &err), KZ_OK);
+    assert_int_equal(kz_store_user_put(f->s, "alice", "$argon2id$y", false, &err), KZ_ECONFLICT);
+    assert_int_equal(kz_store_user_put(f->s, "bob", "$argon2id$y", true, &err), KZ_ENOTFOUND);
+    assert_int_equal(kz_store_user_put(f->s, "no spaces", NULL, false, &err), KZ_EINVAL);
+    assert_int_equal(kz_store_user_get(f->s, "alice", hash, &err), KZ_OK);
+    assert_string_equal(hash, "$argon2id$x");
+    assert_int_equal(kz_store_user_put(f->s, "alice", "$argon2id$z", true, &err), KZ_OK);
+    assert_int_equal(kz_store_user_get(f->s, "alice", hash, &err), KZ_OK);
+    assert_string_equal(hash, "$argon2id$z");
+    assert_int_equal(kz_store_user_get(f->s, "bob", hash, &err), KZ_ENOTFOUND);
+
+    assert_int_equal(kz_store_cred_add(f->s, "alice", "token", "ab12", "ci", &err), KZ_OK);
+    assert_int_equal(kz_store_cred_add(f->s, "alice", "token", "ab12", "", &err), KZ_ECONFLICT);
+    assert_int_equal(kz_store_cred_add(f->s, "bob", "token", "cd34", "", &err), KZ_ENOTFOUND);
+    assert_int_equal(kz_store_cred_add(f->s, "alice", "cert", "sha256:ff", "", &err), KZ_OK);
+    assert_int_equal(kz_store_cred_user(f->s, "token", "ab12", user, &err), KZ_OK);
+    assert_string_equal(user, "alice");
+    assert_int_equal(kz_store_cred_user(f->s, "cert", "ab12", user, &err), KZ_ENOTFOUND);
+
+    assert_int_equal(kz_store_rights(f->s, "alice", f->coll, &r, &w, &err), KZ_OK);
+    assert_false(r || w);
+    assert_int_equal(kz_store_grant(f->s, "alice", f->coll, true, false, &err), KZ_OK);
+    assert_int_equal(kz_store_rights(f->s, "alice", f->coll, &r, &w, &err), KZ_OK);
+    assert_true(r && !w);
+    assert_int_equal(kz_store_grant(f->s, "alice", f->coll, true, true, &err), KZ_OK);
+    assert_int_equal(kz_store_rights(f->s, "alice", f->coll, &r, &w, &err), KZ_OK);
+    assert_true(r && w);
+    assert_int_equal(kz_store_grant(f->s, "bob", f->coll, true, true, &err), KZ_ENOTFOUND);
+    assert_int_equal(kz_store_grant(f->s, "alice", 9999, true, true, &err), KZ_ENOTFOUND);
+
+    assert_int_equal(kz_store_cred_del(f->s, "alice", "token", NULL, &removed, &err), KZ_OK);
+    assert_int_equal(removed, 1);
+    assert_int_equal(kz_store_cred_user(f->s, "token", "ab12", user, &err), KZ_ENOTFOUND);
+    /* Removing the user removes the rest of what was theirs. */
+    assert_int_equal(kz_store_user_del(f->s, "alice", &err), KZ_OK);
+    assert_int_equal(kz_store_user_del(f->s, "alice", &err), KZ_ENOTFOUND);
+    assert_int_equal(kz_store_cred_user(f->s, "cert", "sha256:ff", user, &err), KZ_ENOTFOUND);
+    assert_int_equal(kz_store_user_put(f->s, "alice", NULL, false, &err), KZ_OK);
+    assert_int_equal(kz_store_rights(f->s, "alice", f->coll, &r, &w, &err), KZ_OK);
+    assert_false(r || w);
+    assert_int_equal(kz_store_user_get(f->s, "alice", hash, &err), KZ_OK);
+    assert_string_equal(hash, "");
+}
+
+/* A schema 1 file (as the foundation wrote it) opens as schema 2 with its objects intact. */
+static void test_store_schema_1_is_migrated(void **state)
+{
+    fx *f = *state;
+    sqlite3 *db = NULL;
+    kz_collection c;
+    kz_store *s2 = NULL;
+    rows r;
+    kz_err err;
+
+    assert_int_equal(put_text(f->s, f->coll, IND_V1), KZ_PUT_NEW_OBJECT);
+    kz_store_free(f->s); /* its prepared statements hold the tables */
+    f->s = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "PRAGMA foreign_keys = OFF; DROP TABLE grants; DROP TABLE creds;"
+                                  "DROP TABLE users; DROP TABLE status;"
+                                  "ALTER TABLE collections DROP COLUMN root; DROP TABLE roots;"
+                                  "PRAGMA user_version = 1;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    if (kz_store_open(f->path, &s2, &err) != KZ_OK)
+        fail_msg("open: %s", err.msg);
+    query(s2, f->coll, NULL, NULL, false, &r);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(kz_store_collection(s2, NULL, false, &c, &err), KZ_OK);
+    assert_string_equal(c.root, KZ_ROOT_DEFAULT);
+    kz_collection_clear(&c);
+    assert_int_equal(kz_store_user_put(s2, "alice", NULL, false, &err), KZ_OK);
+    kz_store_free(s2);
+}
+
 /* ---- collections -------------------------------------------------------------------------- */
 
 static void test_store_collection_by_id_title_and_default(void **state)
@@ -863,6 +1253,17 @@ int main(void)
         T(test_store_invalid_added_after_is_einval),
         T(test_store_callback_result_stops_the_query),
         T(test_store_query_plans_use_indexes),
+        T(test_store_paging_while_adding_gives_each_object_once),
+        T(test_store_paging_new_version_moves_to_the_end),
+        T(test_store_match_version_first_last_all_and_exact),
+        T(test_store_latest_spec_version_rule),
+        T(test_store_match_id_and_type_lists),
+        T(test_store_delete_versions),
+        T(test_store_generation_changes_on_any_writer),
+        T(test_store_api_roots_and_collections_in_them),
+        T(test_store_status_is_per_user_and_root),
+        T(test_store_users_credentials_and_rights),
+        T(test_store_schema_1_is_migrated),
         T(test_store_collection_by_id_title_and_default),
         T(test_store_collections_in_creation_order),
         T(test_store_stats_count_objects_versions_and_types),
