@@ -537,8 +537,13 @@ static kz_rc sq_begin(kz_store *base, kz_err *err)
     if (r == SQLITE_ROW) {
         kz_time t;
         kz_err ignored;
-        if (kz_time_parse(kz_sq_col(st, 0), &t, &ignored) == KZ_OK)
+        if (kz_time_parse(kz_sq_col(st, 0), &t, &ignored) == KZ_OK) {
+            /* Each batch's date_added is later than every earlier batch's, so a client that has
+             * read everything up to date_added T and asks for added_after=T misses nothing,
+             * even when the next batch commits within the same millisecond. */
             advance_added(s, time_ms(&t));
+            s->batch_floor_ms = time_ms(&t) + 1;
+        }
     } else if (r != SQLITE_DONE) {
         rc = kz_sq_fail(s, err, "starting a batch");
     }
@@ -652,7 +657,7 @@ out_find:
     }
 
     now = kz_time_now();
-    advance_added(s, time_ms(&now));
+    advance_added(s, time_ms(&now) > s->batch_floor_ms ? time_ms(&now) : s->batch_floor_ms);
     st = s->insert;
     if (sqlite3_bind_int64(st, 1, coll) != SQLITE_OK || bind_sv(st, 2, p->id) != SQLITE_OK ||
         bind_sv(st, 3, p->version) != SQLITE_OK || bind_sv(st, 4, p->type) != SQLITE_OK ||

@@ -23,6 +23,7 @@ typedef struct {
     int64_t added_ms;            /* date_added of the latest put, in ms since 1970 */
     char added[KZ_TIME_MAX];     /* its text, bound SQLITE_STATIC to insert */
     int added_n;
+    int64_t batch_floor_ms;      /* the open batch's date_added is at least this */
     /* Statements of store_sqlite_admin.c, prepared on first use and kept (kz_sq_stmt). */
     const char *stmt_sql[24];
     sqlite3_stmt *stmt[24];

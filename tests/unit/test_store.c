@@ -596,6 +596,21 @@ static void test_store_paging_new_version_moves_to_the_end(void **state)
     assert_string_equal(pr.version[1], "2024-01-05T00:00:00.000000000Z");
 }
 
+/* added_after polling: a batch that commits within the same millisecond as the one before still
+ * gets a later date_added, so added_after = the last date_added seen never skips it. */
+static void test_store_each_batch_is_later_than_the_last(void **state)
+{
+    fx *f = *state;
+    rows r;
+
+    for (int k = 0; k < 20; k++)
+        put_ind(f->s, f->coll, k, 1, "2.1");
+    query(f->s, f->coll, NULL, NULL, false, &r);
+    assert_int_equal(r.n, 20);
+    for (int k = 1; k < r.n; k++)
+        assert_true(strcmp(r.added[k - 1], r.added[k]) < 0);
+}
+
 static void ver_query(fx *f, unsigned flags, const char *const *versions, size_t nv,
                       page_rows *pr)
 {
@@ -1255,6 +1270,7 @@ int main(void)
         T(test_store_query_plans_use_indexes),
         T(test_store_paging_while_adding_gives_each_object_once),
         T(test_store_paging_new_version_moves_to_the_end),
+        T(test_store_each_batch_is_later_than_the_last),
         T(test_store_match_version_first_last_all_and_exact),
         T(test_store_latest_spec_version_rule),
         T(test_store_match_id_and_type_lists),
