@@ -53,4 +53,15 @@ void kz_routes_handle(kz_routes *r, const kz_treq *req, kz_tresp *resp);
  */
 void kz_tresp_error(kz_tresp *resp, int status, const char *title, const char *description);
 
+/*
+ * tls.c: the server's TLS material as PEM text: --tls-cert/--tls-key, or (both NULL) the
+ * self-signed pair beside the database, made on first start for listen_host; *ca_pem is
+ * cfg->tls_client_ca's text or NULL. fp gets the certificate's SHA-256 as "AB:CD:...". The
+ * caller frees the three strings, wiping *key_pem (explicit_bzero) first. KZ_EUSAGE when only
+ * one of the files is given or the store is not a file; KZ_EIO when a file is missing or bad.
+ */
+KZ_NODISCARD kz_rc kz_tls_load(const kz_taxii_config *cfg, const char *listen_host,
+                               char **cert_pem, char **key_pem, char **ca_pem, char fp[96],
+                               kz_err *err);
+
 #endif
