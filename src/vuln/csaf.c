@@ -1,0 +1,8 @@
+/* csaf.c - placeholder while it is being written (replaced in this change). */
+#include "kizuna/vuln.h"
+
+kz_rc kz_vuln_parse_csaf(const json_t *doc, const char *file, const kz_vuln_sink *sink, kz_err *err)
+{
+    (void)doc, (void)sink;
+    return kz_fail(err, KZ_EUSAGE, "%s: CSAF import not built yet", file);
+}
