@@ -235,6 +235,43 @@ KZ_NODISCARD kz_rc kz_store_grants(kz_store *s, const char *user,
                                                bool can_write),
                                    void *ctx, kz_err *err);
 
+/* ---- vulnerability records (vuln.h describes a record; kz_vuln_writer is the usual caller) ---- */
+
+/* One source document: kind ("csaf", "cve5", ...), its own id, and its revision (RFC 3339). */
+typedef struct {
+    const char *kind;
+    const char *document;
+    const char *revision;
+} kz_vdoc;
+
+/*
+ * Within a batch, prepares to store the records of one document. When a later revision of it is
+ * stored, *skip is true and nothing changes. Otherwise the records of any stored revision are
+ * removed (*replaced says whether there were any) and *doc is the key to put the new ones under.
+ */
+KZ_NODISCARD kz_rc kz_store_vdoc(kz_store *s, const kz_vdoc *d, bool *skip, bool *replaced,
+                                 int64_t *doc, kz_err *err);
+/* Stores one record of document doc, found later by vuln_id, by each alias and by each key. */
+KZ_NODISCARD kz_rc kz_store_vrec_put(kz_store *s, int64_t doc, const char *vuln_id, kz_sv json,
+                                     const char *const *aliases, size_t n_aliases,
+                                     const char *const *keys, size_t n_keys, kz_err *err);
+/* Calls fn for every record of the vulnerability that id names (its id or an alias of any of
+ * its records), in storage order. KZ_ENOTFOUND (no message) when there is none. */
+KZ_NODISCARD kz_rc kz_store_vrecs(kz_store *s, const char *id,
+                                  kz_rc (*fn)(void *ctx, const char *vuln_id, kz_sv json),
+                                  void *ctx, kz_err *err);
+/* Calls fn with the vulnerability id of each record stored under key (kz_vuln_record_keys),
+ * each id once, in id order. */
+KZ_NODISCARD kz_rc kz_store_vkey(kz_store *s, const char *key,
+                                 kz_rc (*fn)(void *ctx, const char *vuln_id), void *ctx,
+                                 kz_err *err);
+/* Calls fn for each vulnerability id, once, in id order. */
+KZ_NODISCARD kz_rc kz_store_vids(kz_store *s, kz_rc (*fn)(void *ctx, const char *vuln_id),
+                                 void *ctx, kz_err *err);
+/* Documents, records and distinct vulnerabilities stored. */
+KZ_NODISCARD kz_rc kz_store_vcounts(kz_store *s, int64_t *docs, int64_t *records,
+                                    int64_t *vulns, kz_err *err);
+
 /* ---- totals ------------------------------------------------------------------------------ */
 
 typedef struct {

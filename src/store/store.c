@@ -287,3 +287,51 @@ kz_rc kz_store_grants(kz_store *s, const char *user,
 {
     return s->ops->grants(s, user, fn, ctx, err);
 }
+
+/* ---- vulnerability records ------------------------------------------------------------------- */
+
+kz_rc kz_store_vdoc(kz_store *s, const kz_vdoc *d, bool *skip, bool *replaced, int64_t *doc,
+                    kz_err *err)
+{
+    *skip = *replaced = false;
+    *doc = 0;
+    if (d->kind == NULL || d->document == NULL || d->revision == NULL || d->document[0] == '\0')
+        return kz_fail(err, KZ_EINVAL, "a vulnerability document needs a kind, an id and a "
+                                       "revision");
+    return s->ops->vdoc(s, d, skip, replaced, doc, err);
+}
+
+kz_rc kz_store_vrec_put(kz_store *s, int64_t doc, const char *vuln_id, kz_sv json,
+                        const char *const *aliases, size_t n_aliases, const char *const *keys,
+                        size_t n_keys, kz_err *err)
+{
+    if (vuln_id == NULL || vuln_id[0] == '\0')
+        return kz_fail(err, KZ_EINVAL, "a vulnerability record needs an id");
+    return s->ops->vrec_put(s, doc, vuln_id, json, aliases, n_aliases, keys, n_keys, err);
+}
+
+kz_rc kz_store_vrecs(kz_store *s, const char *id,
+                     kz_rc (*fn)(void *ctx, const char *vuln_id, kz_sv json), void *ctx,
+                     kz_err *err)
+{
+    return s->ops->vrecs(s, id ? id : "", fn, ctx, err);
+}
+
+kz_rc kz_store_vkey(kz_store *s, const char *key, kz_rc (*fn)(void *ctx, const char *vuln_id),
+                    void *ctx, kz_err *err)
+{
+    return s->ops->vkey(s, key ? key : "", fn, ctx, err);
+}
+
+kz_rc kz_store_vids(kz_store *s, kz_rc (*fn)(void *ctx, const char *vuln_id), void *ctx,
+                    kz_err *err)
+{
+    return s->ops->vids(s, fn, ctx, err);
+}
+
+kz_rc kz_store_vcounts(kz_store *s, int64_t *docs, int64_t *records, int64_t *vulns,
+                       kz_err *err)
+{
+    *docs = *records = *vulns = 0;
+    return s->ops->vcounts(s, docs, records, vulns, err);
+}

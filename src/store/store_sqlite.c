@@ -37,7 +37,7 @@
 
 #include "store_sqlite.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 #define BUSY_TIMEOUT_MS 5000
 
 static const char schema_sql[] =
@@ -103,6 +103,38 @@ static const char schema2_sql[] =
     " can_write INTEGER NOT NULL,"
     " PRIMARY KEY (user, coll));"
     "PRAGMA user_version = 2;";
+
+/*
+ * Schema 3 (vulnerability knowledge base, vuln.h): source documents with their revision, one
+ * record per vulnerability per document (its JSON), and two lookup tables: aliases (every id a
+ * record is known by) and match keys (normalised vendor/product names, CPE vendor:product, purl
+ * type/namespace/name). Deleting a document deletes its records and their lookups.
+ */
+static const char schema3_sql[] =
+    "CREATE TABLE vuln_docs ("
+    " key INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL,"
+    " document TEXT NOT NULL,"
+    " revision TEXT NOT NULL,"
+    " UNIQUE (kind, document));"
+    "CREATE TABLE vuln_records ("
+    " key INTEGER PRIMARY KEY,"
+    " doc INTEGER NOT NULL REFERENCES vuln_docs(key) ON DELETE CASCADE,"
+    " vuln_id TEXT NOT NULL,"
+    " json TEXT NOT NULL);"
+    "CREATE INDEX vuln_records_id ON vuln_records(vuln_id);"
+    "CREATE INDEX vuln_records_doc ON vuln_records(doc);"
+    "CREATE TABLE vuln_aliases ("
+    " alias TEXT NOT NULL,"
+    " record INTEGER NOT NULL REFERENCES vuln_records(key) ON DELETE CASCADE);"
+    "CREATE INDEX vuln_aliases_alias ON vuln_aliases(alias);"
+    "CREATE INDEX vuln_aliases_record ON vuln_aliases(record);"
+    "CREATE TABLE vuln_keys ("
+    " key TEXT NOT NULL,"
+    " record INTEGER NOT NULL REFERENCES vuln_records(key) ON DELETE CASCADE);"
+    "CREATE INDEX vuln_keys_key ON vuln_keys(key);"
+    "CREATE INDEX vuln_keys_record ON vuln_keys(record);"
+    "PRAGMA user_version = 3;";
 
 /*
  * put's one lookup: every stored version of the id, in any collection. Column 1 says whether the
@@ -276,6 +308,10 @@ static kz_rc ensure_schema(kz_sqlite *s, kz_err *err)
         }
         if (version < 2 && sqlite3_exec(s->db, schema2_sql, NULL, NULL, NULL) != SQLITE_OK) {
             rc = kz_sq_fail(s, err, "upgrading the schema to version 2");
+            goto out;
+        }
+        if (version < 3 && sqlite3_exec(s->db, schema3_sql, NULL, NULL, NULL) != SQLITE_OK) {
+            rc = kz_sq_fail(s, err, "upgrading the schema to version 3");
             goto out;
         }
         if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
@@ -1093,4 +1129,10 @@ static const kz_store_ops sqlite_ops = {
     .grant = kz_sq_grant,
     .rights = kz_sq_rights,
     .grants = kz_sq_grants,
+    .vdoc = kz_sq_vdoc,
+    .vrec_put = kz_sq_vrec_put,
+    .vrecs = kz_sq_vrecs,
+    .vkey = kz_sq_vkey,
+    .vids = kz_sq_vids,
+    .vcounts = kz_sq_vcounts,
 };

@@ -25,8 +25,8 @@ typedef struct {
     int added_n;
     int64_t batch_floor_ms;      /* the open batch's date_added is at least this */
     /* Statements of store_sqlite_admin.c, prepared on first use and kept (kz_sq_stmt). */
-    const char *stmt_sql[24];
-    sqlite3_stmt *stmt[24];
+    const char *stmt_sql[40];
+    sqlite3_stmt *stmt[40];
 } kz_sqlite;
 
 
@@ -77,5 +77,20 @@ kz_rc kz_sq_grants(kz_store *s, const char *user,
                    kz_rc (*fn)(void *ctx, const char *user, const kz_collection *c, bool can_read,
                                bool can_write),
                    void *ctx, kz_err *err);
+
+/* The operations of store_sqlite_vuln.c. */
+kz_rc kz_sq_vdoc(kz_store *s, const kz_vdoc *d, bool *skip, bool *replaced, int64_t *doc,
+                 kz_err *err);
+kz_rc kz_sq_vrec_put(kz_store *s, int64_t doc, const char *vuln_id, kz_sv json,
+                     const char *const *aliases, size_t n_aliases, const char *const *keys,
+                     size_t n_keys, kz_err *err);
+kz_rc kz_sq_vrecs(kz_store *s, const char *id,
+                  kz_rc (*fn)(void *ctx, const char *vuln_id, kz_sv json), void *ctx,
+                  kz_err *err);
+kz_rc kz_sq_vkey(kz_store *s, const char *key, kz_rc (*fn)(void *ctx, const char *vuln_id),
+                 void *ctx, kz_err *err);
+kz_rc kz_sq_vids(kz_store *s, kz_rc (*fn)(void *ctx, const char *vuln_id), void *ctx,
+                 kz_err *err);
+kz_rc kz_sq_vcounts(kz_store *s, int64_t *docs, int64_t *records, int64_t *vulns, kz_err *err);
 
 #endif

@@ -879,7 +879,9 @@ static void test_store_schema_1_is_migrated(void **state)
     f->s = NULL;
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db,
-                                  "PRAGMA foreign_keys = OFF; DROP TABLE grants; DROP TABLE creds;"
+                                  "PRAGMA foreign_keys = OFF; DROP TABLE vuln_keys;"
+                                  "DROP TABLE vuln_aliases; DROP TABLE vuln_records;"
+                                  "DROP TABLE vuln_docs; DROP TABLE grants; DROP TABLE creds;"
                                   "DROP TABLE users; DROP TABLE status;"
                                   "ALTER TABLE collections DROP COLUMN root; DROP TABLE roots;"
                                   "PRAGMA user_version = 1;",
@@ -895,6 +897,82 @@ static void test_store_schema_1_is_migrated(void **state)
     kz_collection_clear(&c);
     assert_int_equal(kz_store_user_put(s2, "alice", NULL, false, &err), KZ_OK);
     kz_store_free(s2);
+}
+
+/* ---- vulnerability records ------------------------------------------------------------------- */
+
+static kz_rc count_rec(void *ctx, const char *vuln_id, kz_sv json)
+{
+    int *n = ctx;
+    (void)vuln_id;
+    assert_true(json.n > 0);
+    (*n)++;
+    return KZ_OK;
+}
+
+static kz_rc count_id(void *ctx, const char *vuln_id)
+{
+    int *n = ctx;
+    (void)vuln_id;
+    (*n)++;
+    return KZ_OK;
+}
+
+/* Stores one document's records: (vuln_id, alias) pairs, each with key "vp:acme|widget". */
+static bool put_doc(kz_store *s, const char *doc, const char *rev, const char *const *ids,
+                    size_t n)
+{
+    kz_vdoc d = {"csaf", doc, rev};
+    const char *keys[] = {"vp:acme|widget"};
+    bool skip = false, replaced = false;
+    int64_t key = 0;
+    kz_err err;
+
+    assert_int_equal(kz_store_begin(s, &err), KZ_OK);
+    assert_int_equal(kz_store_vdoc(s, &d, &skip, &replaced, &key, &err), KZ_OK);
+    for (size_t i = 0; !skip && i < n; i += 2) {
+        const char *aliases[] = {ids[i], ids[i + 1], doc};
+        assert_int_equal(kz_store_vrec_put(s, key, ids[i], KZ_SV("{}"), aliases, 3, keys, 1,
+                                           &err),
+                         KZ_OK);
+    }
+    assert_int_equal(kz_store_commit(s, &err), KZ_OK);
+    return skip;
+}
+
+static void test_store_vuln_documents_revisions_aliases_and_keys(void **state)
+{
+    fx *f = *state;
+    const char *v1[] = {"CVE-2024-1", "JVNDB-2024-1", "CVE-2024-2", "JVNDB-2024-2"};
+    const char *v2[] = {"CVE-2024-1", "JVNDB-2024-1"};
+    int64_t docs, recs, vulns;
+    kz_err err;
+    int n;
+
+    assert_false(put_doc(f->s, "ICSA-1", "2024-01-01T00:00:00.000Z", v1, 4));
+    n = 0;
+    assert_int_equal(kz_store_vrecs(f->s, "JVNDB-2024-2", count_rec, &n, &err), KZ_OK);
+    assert_int_equal(n, 1);
+    n = 0;
+    assert_int_equal(kz_store_vrecs(f->s, "ICSA-1", count_rec, &n, &err), KZ_OK);
+    assert_int_equal(n, 2); /* the advisory id names both of its vulnerabilities */
+    n = 0;
+    assert_int_equal(kz_store_vkey(f->s, "vp:acme|widget", count_id, &n, &err), KZ_OK);
+    assert_int_equal(n, 2);
+    /* An older revision is skipped; a newer one replaces every record of the document. */
+    assert_true(put_doc(f->s, "ICSA-1", "2023-12-31T00:00:00.000Z", v2, 2));
+    assert_false(put_doc(f->s, "ICSA-1", "2024-02-01T00:00:00.000Z", v2, 2));
+    assert_int_equal(kz_store_vrecs(f->s, "CVE-2024-2", count_rec, &n, &err), KZ_ENOTFOUND);
+    assert_int_equal(kz_store_vcounts(f->s, &docs, &recs, &vulns, &err), KZ_OK);
+    assert_int_equal(docs, 1);
+    assert_int_equal(recs, 1);
+    assert_int_equal(vulns, 1);
+    n = 0;
+    assert_int_equal(kz_store_vids(f->s, count_id, &n, &err), KZ_OK);
+    assert_int_equal(n, 1);
+    n = 0;
+    assert_int_equal(kz_store_vkey(f->s, "vp:acme|widget", count_id, &n, &err), KZ_OK);
+    assert_int_equal(n, 1);
 }
 
 /* ---- collections -------------------------------------------------------------------------- */
@@ -1280,6 +1358,7 @@ int main(void)
         T(test_store_status_is_per_user_and_root),
         T(test_store_users_credentials_and_rights),
         T(test_store_schema_1_is_migrated),
+        T(test_store_vuln_documents_revisions_aliases_and_keys),
         T(test_store_collection_by_id_title_and_default),
         T(test_store_collections_in_creation_order),
         T(test_store_stats_count_objects_versions_and_types),
