@@ -647,6 +647,14 @@ static void test_get_objects_and_filters(void)
     resp_free(&r2);
     resp_free(&r);
 
+    /* HEAD: the same status and headers, no body. */
+    q.method = "HEAD";
+    r = http(path_of(shared_id, "objects/"), &q);
+    CHECK(r.status == 200 && r.n == 0 && strcmp(r.content_type, TAXII) == 0);
+    CHECK(r.date_first[0] != '\0');
+    resp_free(&r);
+    q.method = NULL;
+
     /* STIX media type on request. */
     q.accept = STIX;
     r = http(path_of(shared_id, "objects/"), &q);
