@@ -1,0 +1,157 @@
+/*
+ * detect.h - detection: log readers that turn Zeek, Suricata EVE, plain text and STIX
+ * observed-data into records of observable fields, and an index of every active STIX indicator
+ * that matches those records at line rate. What matches becomes a STIX sighting (src/cli/cmd_scan.c).
+ *
+ * Layout of src/detect/:
+ *   log.c        opening (files, "-", gzip by its magic bytes through zlib), line framing, counts
+ *   log_zeek.c   Zeek TSV (#separator, #fields, #types headers) and Zeek JSON lines
+ *   log_eve.c    Suricata EVE JSON (dns, http, tls, flow, fileinfo, alert)
+ *   log_text.c   plain text: whole tokens that are IPv4/IPv6 addresses, domain names, URLs,
+ *                e-mail addresses, MD5/SHA-1/SHA-256 hashes
+ *   log_stix.c   STIX observed-data (2.1 with object_refs, 2.0 with embedded objects)
+ *   observe.c    a record's fields as SCOs in an observed-data, for full pattern evaluation
+ *   index.c      the indicator index: atoms of each pattern by SCO type and path in hash tables,
+ *                CIDR prefixes in a trie, LIKE and MATCHES in one Vectorscan database; whole
+ *                patterns evaluated (pattern_eval.h) only when one of their atoms hits
+ *
+ * ---- Fields ---------------------------------------------------------------------------------
+ * A record is a list of fields, each one observable value named as a STIX object path names it:
+ *   {"ipv4-addr", "value", "198.51.100.7"}     {"domain-name", "value", "evil.example"}
+ *   {"url", "value", "http://evil.example/x"}  {"email-addr", "value", "a@evil.example"}
+ *   {"file", "hashes.MD5" | "hashes.'SHA-1'" | "hashes.'SHA-256'", "<lower-case hex>"}
+ *   {"file", "name", "invoice.exe"}            {"network-traffic", "dst_port", "443"}
+ *   {"x509-certificate", "hashes.'SHA-1'", ...}
+ *   {"network-traffic", "extensions.'http-request-ext'.request_header.'User-Agent'", "..."}
+ * Each reader documents the fields it gives per log type at the top of its file. Values are
+ * views into the reader's buffers, valid until the next kz_log_next.
+ */
+#ifndef KIZUNA_DETECT_H
+#define KIZUNA_DETECT_H
+
+#include <jansson.h>
+
+#include "kizuna/core.h"
+
+/* ---- log records ---------------------------------------------------------------------------- */
+
+typedef enum {
+    KZ_LOG_AUTO = 0, /* from the content: Zeek header, EVE "event_type", STIX, else text */
+    KZ_LOG_ZEEK,     /* TSV with #fields, or JSON lines with Zeek's field names ("id.orig_h") */
+    KZ_LOG_EVE,
+    KZ_LOG_TEXT,
+    KZ_LOG_STIX,
+} kz_log_format;
+
+const char *kz_log_format_name(kz_log_format f); /* "zeek", "eve", "text", "stix", "auto" */
+
+typedef struct {
+    const char *type; /* SCO type (static string) */
+    const char *path; /* object path after "type:" as a pattern writes it (static string) */
+    kz_sv value;
+} kz_field;
+
+#define KZ_LOG_FIELDS_MAX 256 /* fields of one record; more are dropped and counted */
+
+typedef struct {
+    const char *file;    /* as given ("-" for standard input) */
+    uint64_t line;       /* 1-based line of the record in the (decompressed) input */
+    uint64_t offset;     /* byte offset of the record in the (decompressed) input */
+    bool has_time;
+    kz_time time;        /* when it was observed (Zeek ts, EVE timestamp, observed-data) */
+    const char *log;     /* what kind of log line: "conn", "dns", "http", "alert", "text", ... */
+    const kz_field *fields;
+    size_t nfields;
+    kz_sv raw;           /* the record's bytes */
+} kz_log_record;
+
+typedef struct kz_log_reader kz_log_reader;
+
+/* Opens a log file ("-": standard input), gzip-compressed or not (told by its magic bytes).
+ * *out belongs to the caller (kz_log_free). */
+KZ_NODISCARD kz_rc kz_log_open(const char *path, kz_log_format f, const kz_limits *lim,
+                               kz_log_reader **out, kz_err *err);
+/* The same over bytes in memory (not copied: they must outlive the reader); for tests and fuzz
+ * targets. Compressed bytes are decompressed as a file's are. */
+KZ_NODISCARD kz_rc kz_log_open_mem(const char *bytes, size_t n, const char *name, kz_log_format f,
+                                   const kz_limits *lim, kz_log_reader **out, kz_err *err);
+
+/*
+ * The next record: KZ_OK with *rec set, or KZ_OK with *rec NULL at the end. A malformed record
+ * (bad JSON, a TSV line with the wrong number of fields, an unreadable timestamp) is counted and
+ * skipped, never a stop. KZ_EIO for a read error or a truncated or corrupt gzip stream, with the
+ * compressed byte offset in the message.
+ */
+KZ_NODISCARD kz_rc kz_log_next(kz_log_reader *r, const kz_log_record **rec, kz_err *err);
+
+/* Records read, malformed records skipped (with the first one's line and reason, "" if none). */
+void kz_log_counts(const kz_log_reader *r, uint64_t *records, uint64_t *malformed,
+                   const char **first_problem);
+kz_log_format kz_log_format_of(const kz_log_reader *r); /* what AUTO resolved to */
+void kz_log_free(kz_log_reader *r);
+
+/*
+ * The record as a STIX 2.1 observed-data with its SCOs (object_refs to SCOs with deterministic
+ * ids), returned as a JSON array [observed-data, sco, sco, ...] for kz_obs_set_add_bundle.
+ * first_observed = last_observed = the record's time (or `fallback` when it has none). A new
+ * reference.
+ */
+KZ_NODISCARD kz_rc kz_log_record_observed(const kz_log_record *rec, const kz_time *fallback,
+                                          json_t **out, kz_err *err);
+
+/* ---- the indicator index -------------------------------------------------------------------- */
+
+typedef struct kz_index kz_index;
+
+KZ_NODISCARD kz_rc kz_index_new(const kz_limits *lim, kz_index **out, kz_err *err);
+
+/*
+ * Adds one STIX indicator (pattern_type "stix"). It is skipped (*added false, KZ_OK) when not
+ * active at `now`: revoked, valid_from after now, or valid_until at or before now, or when its
+ * pattern_type is not "stix". A pattern that does not parse is KZ_EINVAL naming the indicator.
+ * The index keeps what it needs (id, name, the parsed pattern); the JSON may go after the call.
+ */
+KZ_NODISCARD kz_rc kz_index_add(kz_index *ix, const json_t *indicator, const kz_time *now,
+                                bool *added, kz_err *err);
+
+/* Compiles the index (the Vectorscan database) after the last kz_index_add. */
+KZ_NODISCARD kz_rc kz_index_build(kz_index *ix, kz_err *err);
+
+typedef struct {
+    size_t indicators;    /* active indicators indexed */
+    size_t exact;         /* exact-value atoms in hash tables */
+    size_t cidr;          /* CIDR prefixes */
+    size_t regex;         /* LIKE and MATCHES atoms in Vectorscan */
+    size_t full_only;     /* indicators with no indexable atom: evaluated on every record */
+} kz_index_stats;
+void kz_index_get_stats(const kz_index *ix, kz_index_stats *out);
+
+/* One match of an indicator against a record. Views valid during the callback. */
+typedef struct {
+    const char *indicator_id;
+    const char *indicator_name; /* "" when the indicator has none */
+    const kz_field *field;      /* the field whose value hit (NULL for a full-only match) */
+} kz_hit;
+
+/* Per-thread scratch space for matching (Vectorscan scratch, evaluation buffers). */
+typedef struct kz_index_scratch kz_index_scratch;
+KZ_NODISCARD kz_rc kz_index_scratch_new(const kz_index *ix, kz_index_scratch **out, kz_err *err);
+void kz_index_scratch_free(kz_index_scratch *s);
+
+/*
+ * Calls fn once per indicator that the record satisfies: an atom hits and, unless the pattern is
+ * that one comparison, the whole pattern holds over the record's observed-data. Patterns of
+ * several observation expressions (AND, OR, FOLLOWEDBY between them, WITHIN, REPEATS) are
+ * evaluated over the recent records that hit one of their atoms (kept per indicator, at most
+ * KZ_INDEX_WINDOW of them, and within the pattern's WITHIN when it has one; that window lives in
+ * the scratch). The index itself is read-only during matching: several threads may match at
+ * once, each with its own scratch (each then sees only the records it was given).
+ */
+#define KZ_INDEX_WINDOW 1024
+KZ_NODISCARD kz_rc kz_index_match(const kz_index *ix, kz_index_scratch *s,
+                                  const kz_log_record *rec,
+                                  kz_rc (*fn)(void *ctx, const kz_hit *h), void *ctx, kz_err *err);
+
+void kz_index_free(kz_index *ix);
+
+#endif
