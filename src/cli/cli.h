@@ -82,6 +82,8 @@ int cmd_collection(cli_ctx *c, int argc, char **argv); /* cmd_collection.c */
 int cmd_root(cli_ctx *c, int argc, char **argv);       /* cmd_collection.c */
 int cmd_grant(cli_ctx *c, int argc, char **argv);      /* cmd_grant.c */
 int cmd_revoke(cli_ctx *c, int argc, char **argv);     /* cmd_grant.c */
+int cmd_vuln(cli_ctx *c, int argc, char **argv);       /* cmd_vuln.c */
+int cmd_vuln_match(cli_ctx *c, int argc, char **argv); /* cmd_vuln_match.c */
 
 /* Prints the help of one command (or the overview for NULL) to f; false if unknown. */
 bool cli_help(FILE *f, const char *command);

@@ -22,6 +22,7 @@ static const struct {
     {"root", cmd_root},
     {"grant", cmd_grant},
     {"revoke", cmd_revoke},
+    {"vuln", cmd_vuln},
     {"help", cmd_help},
 };
 

@@ -1,9 +1,400 @@
-/* merge.c - placeholder while it is being written (replaced in this change). */
+/*
+ * merge.c - the records of one vulnerability, from every source that has it, as one view
+ * (kz_vuln_merge; vuln.h says what the view holds).
+ *
+ * Inputs are bounded by the store (one vulnerability's records), but a KEV-listed CVE in a
+ * popular product can have many records with hundreds of affected entries each, so repeats are
+ * found with hash sets of compact JSON texts, never by comparing every pair.
+ */
+#include <stdlib.h>
+#include <string.h>
+
 #include "kizuna/vuln.h"
 
+/* ---- a set of strings (the compact text of a value, or an id) ------------------------------- */
+
+typedef struct {
+    char **s;
+    uint64_t *h;
+    size_t n, cap;
+} str_set;
+
+/* FNV-1a, 64 bits, of a NUL-terminated string. */
+static uint64_t fnv(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+
+    for (; *s != '\0'; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* Frees every string and empties the set. */
+static void str_set_free(str_set *t)
+{
+    for (size_t i = 0; i < t->cap; i++)
+        free(t->s[i]);
+    free(t->s);
+    free(t->h);
+    memset(t, 0, sizeof *t);
+}
+
+/* Adds a copy of s; *added says whether it was new. */
+static kz_rc str_set_add(str_set *t, const char *s, bool *added)
+{
+    uint64_t h = fnv(s);
+    size_t i;
+
+    *added = false;
+    if (2 * (t->n + 1) > t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 32;
+        str_set g = {calloc(cap, sizeof(char *)), calloc(cap, sizeof(uint64_t)), t->n, cap};
+        if (g.s == NULL || g.h == NULL) {
+            free(g.s);
+            free(g.h);
+            return KZ_ENOMEM;
+        }
+        for (size_t k = 0; k < t->cap; k++) {
+            if (t->s[k] == NULL)
+                continue;
+            for (i = t->h[k] & (cap - 1); g.s[i] != NULL; i = (i + 1) & (cap - 1))
+                ;
+            g.s[i] = t->s[k];
+            g.h[i] = t->h[k];
+        }
+        free(t->s);
+        free(t->h);
+        *t = g;
+    }
+    for (i = h & (t->cap - 1); t->s[i] != NULL; i = (i + 1) & (t->cap - 1))
+        if (t->h[i] == h && strcmp(t->s[i], s) == 0)
+            return KZ_OK;
+    if ((t->s[i] = strdup(s)) == NULL)
+        return KZ_ENOMEM;
+    t->h[i] = h;
+    t->n++;
+    *added = true;
+    return KZ_OK;
+}
+
+/* ---- pieces of the view --------------------------------------------------------------------- */
+
+/* How authoritative a source kind's texts are: lower is better. */
+static int text_rank(const json_t *rec)
+{
+    static const char *const order[] = {"cve5", "csaf", "jvn", "osv", "kev"};
+    const char *kind = json_string_value(json_object_get(json_object_get(rec, "source"), "kind"));
+
+    for (int i = 0; kind != NULL && i < (int)(sizeof order / sizeof order[0]); i++)
+        if (strcmp(kind, order[i]) == 0)
+            return i;
+    return 99;
+}
+
+/* Appends a copy of v to arr (which takes it over). */
+static kz_rc push_copy(json_t *arr, const json_t *v)
+{
+    json_t *c = json_deep_copy(v);
+
+    if (c == NULL || json_array_append_new(arr, c) != 0)
+        return KZ_ENOMEM;
+    return KZ_OK;
+}
+
+/* Appends each element of every record's array `key` that is not an exact repeat (same compact
+ * text with keys sorted, i.e. JSON-equal) of one already there. */
+static kz_rc concat_unique(json_t *const *recs, size_t n, const char *key, json_t *out)
+{
+    str_set seen = {0};
+    kz_rc rc = KZ_OK;
+
+    for (size_t r = 0; r < n && rc == KZ_OK; r++) {
+        const json_t *arr = json_object_get(recs[r], key), *v;
+        size_t i;
+        json_array_foreach(arr, i, v) {
+            char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+            bool added = false;
+            if (text == NULL) {
+                rc = KZ_ENOMEM;
+                break;
+            }
+            rc = str_set_add(&seen, text, &added);
+            free(text);
+            if (rc == KZ_OK && added)
+                rc = push_copy(out, v);
+            if (rc != KZ_OK)
+                break;
+        }
+    }
+    str_set_free(&seen);
+    return rc;
+}
+
+/* Aliases of every record, in order, each once. */
+static kz_rc unite_aliases(json_t *const *recs, size_t n, json_t *out)
+{
+    str_set seen = {0};
+    kz_rc rc = KZ_OK;
+
+    for (size_t r = 0; r < n && rc == KZ_OK; r++) {
+        const json_t *v;
+        size_t i;
+        json_array_foreach(json_object_get(recs[r], "aliases"), i, v) {
+            bool added = false;
+            if (!json_is_string(v))
+                continue;
+            if ((rc = str_set_add(&seen, json_string_value(v), &added)) != KZ_OK)
+                break;
+            if (added && json_array_append(out, (json_t *)v) != 0) {
+                rc = KZ_ENOMEM;
+                break;
+            }
+        }
+    }
+    str_set_free(&seen);
+    return rc;
+}
+
+/* CWEs united by id; a name missing from the first one seen is taken from a later one. */
+static kz_rc unite_cwes(json_t *const *recs, size_t n, json_t *out)
+{
+    for (size_t r = 0; r < n; r++) {
+        const json_t *v;
+        size_t i;
+        json_array_foreach(json_object_get(recs[r], "cwes"), i, v) {
+            const char *id = json_string_value(json_object_get(v, "id"));
+            json_t *have = NULL, *w;
+            size_t k;
+            if (id == NULL)
+                continue;
+            json_array_foreach(out, k, w) {
+                if (strcmp(json_string_value(json_object_get(w, "id")), id) == 0) {
+                    have = w;
+                    break;
+                }
+            }
+            if (have == NULL) {
+                if (push_copy(out, v) != KZ_OK)
+                    return KZ_ENOMEM;
+            } else if (json_object_get(have, "name") == NULL &&
+                       json_object_get(v, "name") != NULL) {
+                if (json_object_set(have, "name", json_object_get(v, "name")) != 0)
+                    return KZ_ENOMEM;
+            }
+        }
+    }
+    return KZ_OK;
+}
+
+/* One score per distinct (version, vector): the first one's, with its source. */
+static kz_rc unite_scores(json_t *const *recs, size_t n, json_t *out)
+{
+    str_set seen = {0};
+    kz_rc rc = KZ_OK;
+
+    for (size_t r = 0; r < n && rc == KZ_OK; r++) {
+        const json_t *v;
+        size_t i;
+        json_array_foreach(json_object_get(recs[r], "scores"), i, v) {
+            const char *ver = json_string_value(json_object_get(v, "version"));
+            const char *vec = json_string_value(json_object_get(v, "vector"));
+            size_t len;
+            char *key;
+            bool added = false;
+            if (ver == NULL || vec == NULL)
+                continue;
+            len = strlen(ver) + strlen(vec) + 2;
+            if ((key = malloc(len)) == NULL) {
+                rc = KZ_ENOMEM;
+                break;
+            }
+            snprintf(key, len, "%s\n%s", ver, vec);
+            rc = str_set_add(&seen, key, &added);
+            free(key);
+            if (rc == KZ_OK && added)
+                rc = push_copy(out, v);
+            if (rc != KZ_OK)
+                break;
+        }
+    }
+    str_set_free(&seen);
+    return rc;
+}
+
+/* Per language and per field (title, description): the text of the most authoritative source
+ * that has it (the first such record on a tie). */
+static kz_rc pick_texts(json_t *const *recs, size_t n, json_t *out)
+{
+    static const char *const langs[] = {"en", "ja"};
+    static const char *const fields[] = {"title", "description"};
+
+    for (size_t l = 0; l < 2; l++) {
+        json_t *t = NULL;
+        for (size_t f = 0; f < 2; f++) {
+            const json_t *best = NULL;
+            int best_rank = 1000;
+            for (size_t r = 0; r < n; r++) {
+                const json_t *v = json_object_get(
+                    json_object_get(json_object_get(recs[r], "text"), langs[l]), fields[f]);
+                int rank = text_rank(recs[r]);
+                if (json_is_string(v) && rank < best_rank) {
+                    best = v;
+                    best_rank = rank;
+                }
+            }
+            if (best == NULL)
+                continue;
+            if (t == NULL && ((t = json_object()) == NULL || json_object_set_new(out, langs[l],
+                                                                                t) != 0))
+                return KZ_ENOMEM;
+            if (json_object_set(t, fields[f], (json_t *)best) != 0)
+                return KZ_ENOMEM;
+        }
+    }
+    return KZ_OK;
+}
+
+/* The earliest (latest when want_max) RFC 3339 value of key among the records, or NULL. */
+static const json_t *pick_time(json_t *const *recs, size_t n, const char *key, bool want_max)
+{
+    const json_t *best = NULL;
+    kz_time bt = {0}, t;
+    kz_err ignored;
+
+    for (size_t r = 0; r < n; r++) {
+        const json_t *v = json_object_get(recs[r], key);
+        if (!json_is_string(v) ||
+            kz_time_parse(kz_sv_c(json_string_value(v)), &t, &ignored) != KZ_OK)
+            continue;
+        if (best == NULL || (want_max ? kz_time_cmp(&t, &bt) > 0 : kz_time_cmp(&t, &bt) < 0)) {
+            best = v;
+            bt = t;
+        }
+    }
+    return best;
+}
+
+/* Sets key to a new array filled by fn, unless it stays empty. */
+static kz_rc set_array(json_t *view, const char *key, json_t *const *recs, size_t n,
+                       kz_rc (*fn)(json_t *const *recs, size_t n, json_t *out))
+{
+    json_t *arr = json_array();
+    kz_rc rc;
+
+    if (arr == NULL)
+        return KZ_ENOMEM;
+    if ((rc = fn(recs, n, arr)) != KZ_OK || json_array_size(arr) == 0) {
+        json_decref(arr);
+        return rc;
+    }
+    return json_object_set_new(view, key, arr) == 0 ? KZ_OK : KZ_ENOMEM;
+}
+
+/* Affected entries of every record, without exact repeats. */
+static kz_rc concat_affected(json_t *const *recs, size_t n, json_t *out)
+{
+    return concat_unique(recs, n, "affected", out);
+}
+
+/* Remediations of every record, without exact repeats. */
+static kz_rc concat_remediations(json_t *const *recs, size_t n, json_t *out)
+{
+    return concat_unique(recs, n, "remediations", out);
+}
+
+/* References of every record, without exact repeats. */
+static kz_rc concat_references(json_t *const *recs, size_t n, json_t *out)
+{
+    return concat_unique(recs, n, "references", out);
+}
+
+/* Each record's source, in input order. */
+static kz_rc list_sources(json_t *const *recs, size_t n, json_t *out)
+{
+    for (size_t r = 0; r < n; r++) {
+        const json_t *src = json_object_get(recs[r], "source");
+        if (src != NULL && push_copy(out, src) != KZ_OK)
+            return KZ_ENOMEM;
+    }
+    return KZ_OK;
+}
+
+/* Builds the view key by key; see vuln.h and the helpers above for each rule. */
 kz_rc kz_vuln_merge(json_t *const *recs, size_t n, json_t **out, kz_err *err)
 {
-    (void)recs, (void)n;
+    json_t *view = NULL, *aliases = NULL, *text = NULL;
+    const json_t *id = NULL, *exploited = NULL, *t;
+    kz_rc rc = KZ_ENOMEM;
+
     *out = NULL;
-    return kz_fail(err, KZ_EUSAGE, "merge not built yet");
+    if (n == 0) {
+        rc = kz_fail(err, KZ_EUSAGE, "no records to merge");
+        goto out;
+    }
+    for (size_t r = 0; r < n; r++) {
+        const json_t *v = json_object_get(recs[r], "id");
+        if (id == NULL && json_is_string(v) && strncmp(json_string_value(v), "CVE-", 4) == 0)
+            id = v;
+        if (exploited == NULL)
+            exploited = json_object_get(recs[r], "exploited");
+    }
+    /* The KEV record's "exploited" wins over any other source's. */
+    for (size_t r = 0; r < n; r++) {
+        const char *kind =
+            json_string_value(json_object_get(json_object_get(recs[r], "source"), "kind"));
+        if (kind != NULL && strcmp(kind, "kev") == 0 &&
+            json_object_get(recs[r], "exploited") != NULL) {
+            exploited = json_object_get(recs[r], "exploited");
+            break;
+        }
+    }
+    if (id == NULL)
+        id = json_object_get(recs[0], "id");
+    if ((view = json_object()) == NULL || (aliases = json_array()) == NULL ||
+        (text = json_object()) == NULL)
+        goto out;
+    if (json_is_string(id) && json_object_set(view, "id", (json_t *)id) != 0)
+        goto out;
+    if (unite_aliases(recs, n, aliases) != KZ_OK)
+        goto out;
+    if (json_is_string(id) && json_array_size(aliases) == 0 &&
+        json_array_append(aliases, (json_t *)id) != 0)
+        goto out;
+    if (json_object_set(view, "aliases", aliases) != 0)
+        goto out;
+    if (set_array(view, "sources", recs, n, list_sources) != KZ_OK)
+        goto out;
+    if ((t = pick_time(recs, n, "published", false)) != NULL &&
+        json_object_set(view, "published", (json_t *)t) != 0)
+        goto out;
+    if ((t = pick_time(recs, n, "modified", true)) != NULL &&
+        json_object_set(view, "modified", (json_t *)t) != 0)
+        goto out;
+    if (pick_texts(recs, n, text) != KZ_OK)
+        goto out;
+    if (json_object_size(text) > 0 && json_object_set(view, "text", text) != 0)
+        goto out;
+    if (set_array(view, "cwes", recs, n, unite_cwes) != KZ_OK ||
+        set_array(view, "scores", recs, n, unite_scores) != KZ_OK ||
+        set_array(view, "affected", recs, n, concat_affected) != KZ_OK ||
+        set_array(view, "remediations", recs, n, concat_remediations) != KZ_OK ||
+        set_array(view, "references", recs, n, concat_references) != KZ_OK)
+        goto out;
+    if (exploited != NULL) {
+        json_t *c = json_deep_copy(exploited);
+        if (c == NULL || json_object_set_new(view, "exploited", c) != 0)
+            goto out;
+    }
+    *out = view;
+    view = NULL;
+    rc = KZ_OK;
+out:
+    if (rc == KZ_ENOMEM)
+        (void)kz_fail(err, KZ_ENOMEM, "out of memory merging vulnerability records");
+    json_decref(view);
+    json_decref(aliases);
+    json_decref(text);
+    return rc;
 }

@@ -1,26 +1,345 @@
-/* writer.c - placeholder while it is being written (replaced in this change). */
+/*
+ * writer.c - stores importers' records in the knowledge base (kz_vuln_writer), and reads the
+ * records of one vulnerability back as one merged view (kz_vuln_get).
+ *
+ * Records of one source document come together. The first record of a document asks the store
+ * whether that document is new, newer than the stored revision (the stored records are replaced)
+ * or older (its records are counted as skipped). Each stored record is checked against the
+ * record shape first: an importer must never produce one that fails, so a failure is an error
+ * that names the record. The caller owns the batch (kz_store_begin / kz_store_commit).
+ */
+#include <stdlib.h>
+#include <string.h>
+
 #include "kizuna/vuln.h"
 
+#define GET_RECORDS_MAX 100000 /* records merged into one view; the store bounds them anyway */
+
+/* Exact texts of the current document's records, so that a document handed over twice in a row
+ * (the same file named twice) does not store every record twice. */
+typedef struct {
+    char **text;
+    uint64_t *hash;
+    size_t n, cap; /* open addressing; cap is a power of two or 0 */
+} text_set;
+
+struct kz_vuln_writer {
+    kz_store *s;
+    char *kind;     /* the current document; NULL before the first record */
+    char *document;
+    char *revision;
+    bool skip;      /* the current document is older than the stored one */
+    int64_t doc;    /* its key in the store */
+    text_set seen;
+    int64_t stored, skipped, replaced;
+    /* Scratch reused across records. */
+    const char **aliases;
+    size_t aliases_cap;
+    char **keys;
+    size_t n_keys, keys_cap;
+};
+
+/* FNV-1a, 64 bits. */
+static uint64_t hash_text(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* Frees every text and empties the set. */
+static void text_set_clear(text_set *t)
+{
+    for (size_t i = 0; i < t->cap; i++)
+        free(t->text[i]);
+    free(t->text);
+    free(t->hash);
+    memset(t, 0, sizeof *t);
+}
+
+/* Adds text (taking it over on success); *added is false when it was already there (then the
+ * caller still owns text). */
+static kz_rc text_set_add(text_set *t, char *text, bool *added)
+{
+    size_t len = strlen(text), i;
+    uint64_t h = hash_text(text, len);
+
+    *added = false;
+    if (2 * (t->n + 1) > t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 64;
+        text_set grown = {calloc(cap, sizeof(char *)), calloc(cap, sizeof(uint64_t)), t->n, cap};
+        if (grown.text == NULL || grown.hash == NULL) {
+            free(grown.text);
+            free(grown.hash);
+            return KZ_ENOMEM;
+        }
+        for (size_t k = 0; k < t->cap; k++) {
+            if (t->text[k] == NULL)
+                continue;
+            for (i = t->hash[k] & (cap - 1); grown.text[i] != NULL; i = (i + 1) & (cap - 1))
+                ;
+            grown.text[i] = t->text[k];
+            grown.hash[i] = t->hash[k];
+        }
+        free(t->text);
+        free(t->hash);
+        *t = grown;
+    }
+    for (i = h & (t->cap - 1); t->text[i] != NULL; i = (i + 1) & (t->cap - 1))
+        if (t->hash[i] == h && strcmp(t->text[i], text) == 0)
+            return KZ_OK;
+    t->text[i] = text;
+    t->hash[i] = h;
+    t->n++;
+    *added = true;
+    return KZ_OK;
+}
+
+/* Makes a writer over s (borrowed: it must outlive the writer). */
 kz_rc kz_vuln_writer_new(kz_store *s, kz_vuln_writer **out, kz_err *err)
 {
-    (void)s;
+    kz_vuln_writer *w;
+
     *out = NULL;
-    return kz_fail(err, KZ_EUSAGE, "writer not built yet");
+    if ((w = calloc(1, sizeof *w)) == NULL)
+        return kz_fail(err, KZ_ENOMEM, "out of memory");
+    w->s = s;
+    *out = w;
+    return KZ_OK;
 }
+
+/* Forgets the previous record's keys. */
+static void clear_keys(kz_vuln_writer *w)
+{
+    for (size_t i = 0; i < w->n_keys; i++)
+        free(w->keys[i]);
+    w->n_keys = 0;
+}
+
+/* Frees the writer; NULL is accepted. */
+void kz_vuln_writer_free(kz_vuln_writer *w)
+{
+    if (w == NULL)
+        return;
+    free(w->kind);
+    free(w->document);
+    free(w->revision);
+    text_set_clear(&w->seen);
+    free(w->aliases);
+    clear_keys(w);
+    free(w->keys);
+    free(w);
+}
+
+/* The counts so far (zeros for NULL). */
+void kz_vuln_writer_counts(const kz_vuln_writer *w, int64_t *stored, int64_t *skipped,
+                           int64_t *replaced)
+{
+    *stored = w ? w->stored : 0;
+    *skipped = w ? w->skipped : 0;
+    *replaced = w ? w->replaced : 0;
+}
+
+/* True when both strings exist and are equal. */
+static bool same(const char *a, const char *b)
+{
+    return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+/* Starts document (kind, document, revision) when it is not the current one. */
+static kz_rc start_document(kz_vuln_writer *w, const char *kind, const char *document,
+                            const char *revision, kz_err *err)
+{
+    kz_vdoc d = {kind, document, revision};
+    bool skip = false, replaced = false;
+    int64_t key = 0;
+    char *k = NULL, *dd = NULL, *r = NULL;
+    kz_rc rc;
+
+    if (same(w->kind, kind) && same(w->document, document) && same(w->revision, revision))
+        return KZ_OK;
+    if ((rc = kz_store_vdoc(w->s, &d, &skip, &replaced, &key, err)) != KZ_OK)
+        return rc;
+    if ((k = strdup(kind)) == NULL || (dd = strdup(document)) == NULL ||
+        (r = strdup(revision)) == NULL) {
+        free(k);
+        free(dd);
+        free(r);
+        return kz_fail(err, KZ_ENOMEM, "out of memory");
+    }
+    free(w->kind);
+    free(w->document);
+    free(w->revision);
+    w->kind = k;
+    w->document = dd;
+    w->revision = r;
+    w->skip = skip;
+    w->doc = key;
+    text_set_clear(&w->seen);
+    if (replaced)
+        w->replaced++;
+    return KZ_OK;
+}
+
+/* kz_vuln_record_keys callback: keeps a copy of each key. */
+static kz_rc collect_key(void *ctx, const char *key)
+{
+    kz_vuln_writer *w = ctx;
+
+    if (w->n_keys == w->keys_cap) {
+        size_t cap = w->keys_cap ? 2 * w->keys_cap : 16;
+        char **k = realloc(w->keys, cap * sizeof *k);
+        if (k == NULL)
+            return KZ_ENOMEM;
+        w->keys = k;
+        w->keys_cap = cap;
+    }
+    if ((w->keys[w->n_keys] = strdup(key)) == NULL)
+        return KZ_ENOMEM;
+    w->n_keys++;
+    return KZ_OK;
+}
+
+/* Checks the record, starts its document when it is a new one, and stores it with its aliases and
+ * match keys unless the document is skipped or the record repeats exactly. */
 kz_rc kz_vuln_writer_add(kz_vuln_writer *w, const json_t *rec, kz_err *err)
 {
-    (void)w, (void)rec;
-    return kz_fail(err, KZ_EUSAGE, "writer not built yet");
+    const json_t *src = json_object_get(rec, "source");
+    const json_t *aliases = json_object_get(rec, "aliases"), *a;
+    const char *id = json_string_value(json_object_get(rec, "id"));
+    char *text = NULL;
+    bool added = false;
+    size_t i, n;
+    kz_err why;
+    kz_rc rc;
+
+    if ((rc = kz_vuln_record_check(rec, &why)) != KZ_OK) {
+        rc = kz_fail(err, KZ_EINVAL, "record %.80s: %s", id ? id : "(no id)", why.msg);
+        goto out;
+    }
+    rc = start_document(w, json_string_value(json_object_get(src, "kind")),
+                        json_string_value(json_object_get(src, "document")),
+                        json_string_value(json_object_get(src, "revision")), err);
+    if (rc != KZ_OK)
+        goto out;
+    if (w->skip) {
+        w->skipped++;
+        goto out;
+    }
+    if ((text = json_dumps(rec, JSON_COMPACT)) == NULL) {
+        rc = kz_fail(err, KZ_ENOMEM, "record %.80s: out of memory", id);
+        goto out;
+    }
+    if ((rc = text_set_add(&w->seen, text, &added)) != KZ_OK) {
+        rc = kz_fail(err, rc, "record %.80s: out of memory", id);
+        goto out;
+    }
+    if (!added)
+        goto out; /* the very same record of the same document: stored already */
+    n = json_array_size(aliases);
+    if (n > w->aliases_cap) {
+        const char **p = realloc(w->aliases, n * sizeof *p);
+        if (p == NULL) {
+            rc = kz_fail(err, KZ_ENOMEM, "record %.80s: out of memory", id);
+            goto out;
+        }
+        w->aliases = p;
+        w->aliases_cap = n;
+    }
+    json_array_foreach(aliases, i, a) w->aliases[i] = json_string_value(a);
+    clear_keys(w);
+    if ((rc = kz_vuln_record_keys(rec, collect_key, w, err)) != KZ_OK) {
+        if (rc == KZ_ENOMEM)
+            rc = kz_fail(err, rc, "record %.80s: out of memory", id);
+        goto out;
+    }
+    rc = kz_store_vrec_put(w->s, w->doc, id, (kz_sv){text, strlen(text)}, w->aliases, n,
+                           (const char *const *)w->keys, w->n_keys, err);
+    if (rc == KZ_OK)
+        w->stored++;
+out:
+    if (!added)
+        free(text); /* else the set owns it */
+    return rc;
 }
-void kz_vuln_writer_counts(const kz_vuln_writer *w, int64_t *stored, int64_t *skipped, int64_t *replaced)
+
+/* ---- reading back --------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *id;   /* as asked */
+    json_t **recs;
+    size_t n, cap;
+    bool own;         /* some record's vulnerability id is id itself */
+    size_t vulns;     /* distinct vulnerability ids among the records (they come in id order) */
+    char last[128];   /* the previous record's vulnerability id (truncated) */
+    kz_buf names;     /* the first few of them, for the message when id is ambiguous */
+    kz_err *err;
+} get_ctx;
+
+/* kz_store_vrecs callback: parses each stored record and notes which vulnerability it is of. */
+static kz_rc collect_record(void *ctx, const char *vuln_id, kz_sv text)
 {
-    (void)w;
-    *stored = *skipped = *replaced = 0;
+    get_ctx *g = ctx;
+    json_error_t je;
+    json_t *rec;
+
+    if (g->n == GET_RECORDS_MAX)
+        return kz_fail(g->err, KZ_ELIMIT, "%s: more than %d records", vuln_id, GET_RECORDS_MAX);
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? 2 * g->cap : 8;
+        json_t **r = realloc(g->recs, cap * sizeof *r);
+        if (r == NULL)
+            return kz_fail(g->err, KZ_ENOMEM, "out of memory");
+        g->recs = r;
+        g->cap = cap;
+    }
+    if ((rec = json_loadb(text.p, text.n, 0, &je)) == NULL)
+        return kz_fail(g->err, KZ_EDB, "%s: a stored record is not JSON: %s", vuln_id, je.text);
+    g->recs[g->n++] = rec;
+    g->own |= strcmp(vuln_id, g->id) == 0;
+    if (g->vulns == 0 || strncmp(g->last, vuln_id, sizeof g->last - 1) != 0) {
+        g->vulns++;
+        snprintf(g->last, sizeof g->last, "%s", vuln_id);
+        if (g->vulns <= 5 &&
+            kz_buf_printf(&g->names, "%s%s", g->vulns > 1 ? ", " : "", vuln_id) != KZ_OK)
+            return kz_fail(g->err, KZ_ENOMEM, "out of memory");
+    }
+    return KZ_OK;
 }
-void kz_vuln_writer_free(kz_vuln_writer *w) { (void)w; }
+
+/*
+ * The store gives the records of every vulnerability that id names: its own records, and those
+ * of records listing it as an alias. When id is a vulnerability's own id, records that list it
+ * as an alias are about it too (a JVN entry naming several CVEs) and are merged in. When id is
+ * only an alias shared by several vulnerabilities (an advisory id naming many CVEs), there is no
+ * one view: KZ_ECONFLICT names some of them.
+ */
 kz_rc kz_vuln_get(kz_store *s, const char *id, json_t **out, kz_err *err)
 {
-    (void)s;
+    get_ctx g = {.id = id, .err = err};
+    kz_rc rc;
+
     *out = NULL;
-    return kz_fail(err, KZ_EUSAGE, "%s: not built yet", id);
+    kz_buf_init(&g.names, 4096);
+    rc = kz_store_vrecs(s, id, collect_record, &g, err);
+    if (rc == KZ_ENOTFOUND)
+        rc = kz_fail(err, KZ_ENOTFOUND, "no vulnerability %s in the knowledge base", id);
+    if (rc != KZ_OK)
+        goto out;
+    if (!g.own && g.vulns > 1) {
+        rc = kz_fail(err, KZ_ECONFLICT, "%s names %zu vulnerabilities (%s%s): give one of them",
+                     id, g.vulns, g.names.p, g.vulns > 5 ? ", ..." : "");
+        goto out;
+    }
+    rc = kz_vuln_merge(g.recs, g.n, out, err);
+out:
+    for (size_t i = 0; i < g.n; i++)
+        json_decref(g.recs[i]);
+    free(g.recs);
+    kz_buf_free(&g.names);
+    return rc;
 }
