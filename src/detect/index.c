@@ -1,36 +1,773 @@
-/* index.c - placeholder while it is being written (replaced in this change). */
+/*
+ * index.c - the indicator index (kizuna/detect.h): every active STIX indicator reduced to atoms,
+ * the comparisons of its pattern that can be looked up from one field value, so that a record is
+ * matched against a million indicators with a constant number of lookups per field.
+ *
+ * Atoms. A comparison `type:path op constant` is indexable when it is not negated, its path is
+ * made of keys (no [n] or [*]; a reference only as `x_ref.value`, which is then looked up on the
+ * value field of any type), and op is one of
+ *   =, IN        on string constants: an exact hash table keyed by (type, path, normalised value);
+ *                domain-name:value and hashes.* are compared in ASCII lower case, ipv4-addr and
+ *                ipv6-addr values that are bare addresses as their binary form;
+ *   ISSUBSET     on ipv4-addr:value / ipv6-addr:value (or x_ref.value) with a CIDR: a binary
+ *                prefix trie per address family (an address alone is /32 or /128);
+ *   LIKE         translated to an anchored bytewise expression (% any bytes, _ one character
+ *                counted as the evaluator counts it, everything else literal), and
+ *   MATCHES      as written (PCRE syntax, Vectorscan UTF-8 mode, DOTALL, so a superset of the
+ *                evaluator's matches), both in Vectorscan block-mode databases, two per
+ *                (type, path): one bytewise for LIKE, one UTF-8 for MATCHES (scanned only over
+ *                valid UTF-8; for other values every MATCHES atom of the group is a candidate).
+ * Everything else (NOT, !=, <, >, <=, >=, ISSUPERSET, EXISTS, numbers, booleans, timestamps,
+ * hex and binary constants) is not indexable.
+ *
+ * The cover. For each simple observation expression ([ ... ]) the index chooses atoms so that
+ * the expression cannot hold unless one of them hits: a comparison is its own atoms; for an AND
+ * the cheapest indexable operand (cost: the number of exact atoms, a CIDR more the shorter its
+ * prefix, a LIKE or MATCHES 16); for an OR every operand, or none when one is not indexable.
+ * The pattern's atoms are the union over all its simple observation expressions, and every one
+ * of them must have a cover (so that every record a multi-observation pattern could bind enters
+ * its window); otherwise the indicator is "full only" and is evaluated on every record.
+ *
+ * Matching. Each field is classified once per (type, path) pointer pair (cached in the scratch),
+ * normalised, and looked up: exact table, trie, the group's databases. Candidates are deduped
+ * per record by generation stamps in the scratch. An indicator whose pattern is one comparison in
+ * one observation expression without qualifiers (other than MATCHES or a reference path) is
+ * matched by the hit; any other is evaluated with kz_pattern_eval over the record's
+ * observed-data (built once per record, lazily) or, when it needs several observations, over its
+ * window: the records that hit it, at most KZ_INDEX_WINDOW, no older than its outermost WITHIN;
+ * such a match is reported only when the binding includes the current record. An evaluation
+ * error (a type mismatch, the work budget) counts as no match. The index is read-only while
+ * matching; all mutable state is in the scratch.
+ *
+ * Memory: strings in an arena of large chunks, one open-addressing table of 24-byte slots,
+ * postings in one array, trie nodes in one array, no allocation per atom. Parsed patterns are
+ * kept only for indicators that need an evaluation. After KZ_ENOMEM the index can only be freed.
+ */
+#include <stdlib.h>
 #include <string.h>
 
-#include "kizuna/detect.h"
+#include <hs/hs.h>
+#ifndef PCRE2_CODE_UNIT_WIDTH
+#define PCRE2_CODE_UNIT_WIDTH 8
+#endif
+#include <pcre2.h>
+
+#include "kizuna/pattern_eval.h"
+#include "index_int.h"
+
+#define FIELD_NONE UINT32_MAX
+#define FC_CACHE 64
+
+typedef struct {
+    const char *type, *path;
+    int32_t group;
+    int norm;
+    bool is_value, used;
+} kz_ix_fc;
+
+typedef struct {
+    json_t **od;
+    kz_time *t;
+    size_t n, cap;
+} kz_ix_win;
+
+typedef struct {
+    uint32_t ind, field;
+} kz_ix_cand;
+
+struct kz_index_scratch {
+    const kz_index *ix;
+    hs_scratch_t *hs;
+    uint32_t *stamp;
+    uint32_t gen;
+    kz_ix_cand *cand;
+    size_t ncand, capcand;
+    char *nbuf;
+    size_t ncap;
+    kz_ix_fc fc[FC_CACHE];
+    kz_ix_win *win;
+    uint32_t cur_field; /* the field being scanned, for the Vectorscan callback */
+    bool oom;           /* a candidate could not be recorded in the callback */
+    json_t *od;         /* the current record's observed-data, once built */
+    kz_time now;
+    bool have_now;
+};
+
+/* ---- building ---- */
 
 kz_rc kz_index_new(const kz_limits *lim, kz_index **out, kz_err *err)
 {
-    (void)lim;
+    kz_index *ix = NULL;
+    kz_rc rc = KZ_ENOMEM;
+
     *out = NULL;
-    return kz_fail(err, KZ_EUSAGE, "index not built yet");
+    if ((ix = calloc(1, sizeof *ix)) == NULL)
+        goto out;
+    ix->lim = lim ? *lim : kz_limits_default();
+    ix->ref_group = -1;
+    /* Node 0 is the IPv4 root, node 1 the IPv6 root. */
+    if ((ix->node = calloc(1024, sizeof *ix->node)) == NULL)
+        goto out;
+    ix->capnode = 1024;
+    ix->nnode = 2;
+    *out = ix;
+    ix = NULL;
+    rc = KZ_OK;
+out:
+    kz_index_free(ix);
+    if (rc != KZ_OK)
+        kz_fail(err, rc, "out of memory");
+    return rc;
 }
-kz_rc kz_index_add(kz_index *ix, const json_t *indicator, const kz_time *now, bool *added, kz_err *err)
+
+/* A string property of obj, or NULL when absent or not a string. */
+static const char *str_prop(const json_t *obj, const char *name, size_t *n)
 {
-    (void)ix, (void)indicator, (void)now;
-    *added = false;
-    return kz_fail(err, KZ_EUSAGE, "index not built yet");
+    const json_t *v = json_object_get(obj, name);
+
+    if (!json_is_string(v))
+        return NULL;
+    if (n != NULL)
+        *n = json_string_length(v);
+    return json_string_value(v);
 }
+
+/* Reads the timestamp property `name` into *t; *has false when it is absent. */
+static kz_rc time_prop(const json_t *obj, const char *name, const char *id, bool *has, kz_time *t,
+                       kz_err *err)
+{
+    const json_t *v = json_object_get(obj, name);
+    kz_rc rc = KZ_OK;
+
+    *has = v != NULL;
+    if (v == NULL)
+        goto out;
+    if (!json_is_string(v)) {
+        rc = kz_fail(err, KZ_EINVAL, "%s: %s: expected a timestamp string", id, name);
+        goto out;
+    }
+    if ((rc = kz_time_parse((kz_sv){json_string_value(v), json_string_length(v)}, t, err)) != KZ_OK)
+        kz_err_prefix(err, "%s: %s", id, name);
+out:
+    return rc;
+}
+
+/* Checks the indicator's shape and whether it is active at now (*active). */
+static kz_rc check_indicator(const json_t *in, const kz_time *now, bool *active, kz_err *err)
+{
+    const char *type = str_prop(in, "type", NULL), *id = str_prop(in, "id", NULL);
+    const char *ptype;
+    const json_t *revoked;
+    kz_time t;
+    bool has;
+    kz_rc rc = KZ_EINVAL;
+
+    *active = false;
+    if (!json_is_object(in) || type == NULL || strcmp(type, "indicator") != 0) {
+        kz_fail(err, rc, "expected an object of type \"indicator\"");
+        goto out;
+    }
+    if (id == NULL || strncmp(id, "indicator--", 11) != 0) {
+        kz_fail(err, rc, "indicator: id: expected \"indicator--<uuid>\"");
+        goto out;
+    }
+    if (str_prop(in, "pattern", NULL) == NULL) {
+        kz_fail(err, rc, "%s: pattern: expected a string", id);
+        goto out;
+    }
+    revoked = json_object_get(in, "revoked");
+    if (revoked != NULL && !json_is_boolean(revoked)) {
+        kz_fail(err, rc, "%s: revoked: expected true or false", id);
+        goto out;
+    }
+    /* STIX 2.0 indicators have no pattern_type: their patterns are STIX patterns. */
+    ptype = str_prop(in, "pattern_type", NULL);
+    if (json_object_get(in, "pattern_type") != NULL && ptype == NULL) {
+        kz_fail(err, rc, "%s: pattern_type: expected a string", id);
+        goto out;
+    }
+    if ((rc = time_prop(in, "valid_from", id, &has, &t, err)) != KZ_OK)
+        goto out;
+    if (json_is_true(revoked) || (ptype != NULL && strcmp(ptype, "stix") != 0) ||
+        (has && kz_time_cmp(&t, now) > 0))
+        goto out; /* not active: skipped */
+    if ((rc = time_prop(in, "valid_until", id, &has, &t, err)) != KZ_OK)
+        goto out;
+    *active = !has || kz_time_cmp(&t, now) > 0;
+out:
+    return rc;
+}
+
+kz_rc kz_index_add(kz_index *ix, const json_t *indicator, const kz_time *now, bool *added,
+                   kz_err *err)
+{
+    kz_pattern *pat = NULL;
+    kz_ix_ind *ind;
+    const char *id, *name, *text;
+    size_t idn = 0, namen = 0, textn = 0;
+    bool active, indexable;
+    uint32_t at;
+    kz_rc rc;
+
+    *added = false;
+    if (ix->built || ix->nind >= UINT32_MAX - 1) {
+        rc = kz_fail(err, KZ_EUSAGE, "kz_index_add after kz_index_build, or the index is full");
+        goto out;
+    }
+    if ((rc = check_indicator(indicator, now, &active, err)) != KZ_OK || !active)
+        goto out;
+    id = str_prop(indicator, "id", &idn);
+    text = str_prop(indicator, "pattern", &textn);
+    if ((name = str_prop(indicator, "name", &namen)) == NULL)
+        name = "";
+    if ((rc = kz_pattern_parse((kz_sv){text, textn}, &ix->lim, &pat, err)) != KZ_OK) {
+        kz_err_prefix(err, "%s: pattern", id);
+        goto out;
+    }
+    ix->atoms.n = 0;
+    rc = KZ_ENOMEM;
+    if (kz_ix_pattern_atoms(pat, &ix->atoms, &indexable) != KZ_OK)
+        goto out;
+    if (!kz_ix_grow((void **)&ix->ind, ix->nind, &ix->capind, sizeof *ix->ind, 1024))
+        goto out;
+    at = (uint32_t)ix->nind;
+    ind = &ix->ind[at];
+    memset(ind, 0, sizeof *ind);
+    if ((ind->id = kz_ix_arena_dup(ix, id, idn)) == NULL ||
+        (ind->name = kz_ix_arena_dup(ix, name, namen)) == NULL)
+        goto out;
+    ind->within = -1;
+    ix->nind++;
+    ix->st.indicators++;
+    if (kz_ix_pattern_window(pat, &ind->within)) {
+        ind->flags |= IND_WINDOW;
+        ind->win = (uint32_t)ix->nwin++;
+    }
+    if (!indexable) {
+        ind->flags |= IND_FULL;
+        ix->st.full_only++;
+    }
+    for (size_t i = 0; indexable && i < ix->atoms.n; i++)
+        if ((rc = kz_ix_atom_add(ix, &ix->atoms.v[i], at)) != KZ_OK) {
+            kz_fail(err, rc, "%s: indexing the pattern failed (%s)", id, kz_rc_str(rc));
+            goto out;
+        }
+    if (indexable && kz_ix_pattern_sure(pat)) {
+        ind->flags |= IND_SURE;
+    } else {
+        ind->pat = pat;
+        pat = NULL; /* kept for evaluation */
+    }
+    *added = true;
+    rc = KZ_OK;
+out:
+    if (rc == KZ_ENOMEM)
+        kz_fail(err, rc, "out of memory");
+    kz_pattern_free(pat);
+    return rc;
+}
+
+/* Whether PCRE2 (the evaluator's engine) accepts a MATCHES expression. */
+static bool pcre_accepts(const char *expr, char *msg, size_t cap)
+{
+    int code;
+    PCRE2_SIZE off;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)expr, PCRE2_ZERO_TERMINATED,
+                                   PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
+
+    if (re == NULL) {
+        pcre2_get_error_message(code, (PCRE2_UCHAR *)msg, cap);
+        return false;
+    }
+    pcre2_code_free(re);
+    return true;
+}
+
+/* Compiles the database of group g for one kind of atom (mode 0 LIKE, 1 MATCHES). An expression
+ * Vectorscan refuses makes its indicator full only when PCRE2 takes it, else KZ_EINVAL. */
+static kz_rc compile_group(kz_index *ix, uint32_t g, int mode, kz_err *err)
+{
+    const char **expr = NULL;
+    unsigned *flags = NULL, *ids = NULL;
+    hs_compile_error_t *cerr = NULL;
+    kz_rc rc = KZ_ENOMEM;
+    int kind = mode == 0 ? KZ_IX_LIKE : KZ_IX_MATCHES;
+
+    if ((expr = calloc(ix->nrx + 1, sizeof *expr)) == NULL ||
+        (flags = calloc(ix->nrx + 1, sizeof *flags)) == NULL ||
+        (ids = calloc(ix->nrx + 1, sizeof *ids)) == NULL)
+        goto out;
+    for (;;) {
+        unsigned n = 0;
+        kz_ix_rx *bad;
+        char msg[256];
+        for (size_t i = 0; i < ix->nrx; i++) {
+            if (ix->rx[i].group != g || ix->rx[i].kind != kind || ix->rx[i].dropped)
+                continue;
+            expr[n] = ix->rx[i].expr;
+            flags[n] = HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY |
+                       (mode == 1 ? HS_FLAG_UTF8 : 0);
+            ids[n++] = (unsigned)i;
+        }
+        rc = KZ_OK;
+        if (n == 0)
+            goto out;
+        if (hs_compile_multi(expr, flags, ids, n, HS_MODE_BLOCK, NULL, &ix->grp[g].db[mode],
+                             &cerr) == HS_SUCCESS)
+            goto out;
+        rc = KZ_EINVAL;
+        if (cerr == NULL || cerr->expression < 0 || (unsigned)cerr->expression >= n) {
+            kz_fail(err, rc, "%s:%s: the expression database did not compile: %s", ix->grp[g].type,
+                    ix->grp[g].path, cerr ? cerr->message : "unknown error");
+            goto out;
+        }
+        bad = &ix->rx[ids[cerr->expression]];
+        if (kind == KZ_IX_MATCHES && pcre_accepts(bad->expr, msg, sizeof msg)) {
+            bad->dropped = true;
+            ix->st.regex--;
+            if (!(ix->ind[bad->ind].flags & IND_FULL)) {
+                ix->ind[bad->ind].flags |= IND_FULL;
+                ix->st.full_only++;
+            }
+            hs_free_compile_error(cerr);
+            cerr = NULL;
+            continue;
+        }
+        if (kind == KZ_IX_LIKE)
+            snprintf(msg, sizeof msg, "%s", cerr->message);
+        kz_fail(err, rc, "%s: %s '%.100s' on %s:%s does not compile: %s", ix->ind[bad->ind].id,
+                kind == KZ_IX_LIKE ? "LIKE" : "MATCHES", bad->expr, ix->grp[g].type,
+                ix->grp[g].path, msg);
+        goto out;
+    }
+out:
+    if (cerr != NULL)
+        hs_free_compile_error(cerr);
+    free(expr);
+    free(flags);
+    free(ids);
+    return rc;
+}
+
 kz_rc kz_index_build(kz_index *ix, kz_err *err)
 {
-    (void)ix;
-    return kz_fail(err, KZ_EUSAGE, "index not built yet");
+    kz_rc rc = KZ_OK;
+
+    if (ix->built) {
+        rc = kz_fail(err, KZ_EUSAGE, "the index is already built");
+        goto out;
+    }
+    for (uint32_t g = 0; g < ix->ngrp && rc == KZ_OK; g++)
+        for (int mode = 0; mode < 2 && rc == KZ_OK; mode++)
+            rc = compile_group(ix, g, mode, err);
+    if (rc != KZ_OK)
+        goto out;
+    rc = KZ_ENOMEM;
+    if ((ix->full = calloc(ix->st.full_only + 1, sizeof *ix->full)) == NULL)
+        goto out;
+    for (size_t i = 0; i < ix->nind; i++)
+        if (ix->ind[i].flags & IND_FULL)
+            ix->full[ix->nfull++] = (uint32_t)i;
+    free(ix->atoms.v);
+    ix->atoms = (kz_ix_atoms){NULL, 0, 0};
+    ix->built = true;
+    rc = KZ_OK;
+out:
+    if (rc == KZ_ENOMEM)
+        kz_fail(err, rc, "out of memory");
+    return rc;
 }
-void kz_index_get_stats(const kz_index *ix, kz_index_stats *out) { (void)ix; memset(out, 0, sizeof *out); }
+
+void kz_index_get_stats(const kz_index *ix, kz_index_stats *out)
+{
+    *out = ix->st;
+}
+
+void kz_index_free(kz_index *ix)
+{
+    if (ix == NULL)
+        return;
+    for (size_t i = 0; i < ix->nind; i++)
+        kz_pattern_free(ix->ind[i].pat);
+    for (size_t i = 0; i < ix->ngrp; i++) {
+        hs_free_database(ix->grp[i].db[0]);
+        hs_free_database(ix->grp[i].db[1]);
+    }
+    while (ix->arena != NULL) {
+        kz_ix_chunk *next = ix->arena->next;
+        free(ix->arena);
+        ix->arena = next;
+    }
+    free(ix->ind);
+    free(ix->grp);
+    free(ix->slots);
+    free(ix->post);
+    free(ix->node);
+    free(ix->rx);
+    free(ix->full);
+    free(ix->atoms.v);
+    free(ix);
+}
+
+/* ---- matching ---- */
+
 kz_rc kz_index_scratch_new(const kz_index *ix, kz_index_scratch **out, kz_err *err)
 {
-    (void)ix;
+    kz_index_scratch *s = NULL;
+    kz_rc rc = KZ_EUSAGE;
+
     *out = NULL;
-    return kz_fail(err, KZ_EUSAGE, "index not built yet");
+    if (!ix->built) {
+        kz_fail(err, rc, "kz_index_scratch_new before kz_index_build");
+        goto out;
+    }
+    rc = KZ_ENOMEM;
+    if ((s = calloc(1, sizeof *s)) == NULL ||
+        (s->stamp = calloc(ix->nind + 1, sizeof *s->stamp)) == NULL ||
+        (s->win = calloc(ix->nwin + 1, sizeof *s->win)) == NULL)
+        goto out;
+    s->ix = ix;
+    for (size_t g = 0; g < ix->ngrp; g++)
+        for (int m = 0; m < 2; m++)
+            if (ix->grp[g].db[m] != NULL &&
+                hs_alloc_scratch(ix->grp[g].db[m], &s->hs) != HS_SUCCESS)
+                goto out;
+    *out = s;
+    s = NULL;
+    rc = KZ_OK;
+out:
+    if (rc == KZ_ENOMEM)
+        kz_fail(err, rc, "out of memory");
+    kz_index_scratch_free(s);
+    return rc;
 }
-void kz_index_scratch_free(kz_index_scratch *s) { (void)s; }
-kz_rc kz_index_match(const kz_index *ix, kz_index_scratch *s, const kz_log_record *rec, kz_rc (*fn)(void *ctx, const kz_hit *h), void *ctx, kz_err *err)
+
+void kz_index_scratch_free(kz_index_scratch *s)
 {
-    (void)ix, (void)s, (void)rec, (void)fn, (void)ctx;
-    return kz_fail(err, KZ_EUSAGE, "index not built yet");
+    if (s == NULL)
+        return;
+    for (size_t w = 0; s->win != NULL && w < s->ix->nwin; w++) {
+        for (size_t i = 0; i < s->win[w].n; i++)
+            json_decref(s->win[w].od[i]);
+        free(s->win[w].od);
+        free(s->win[w].t);
+    }
+    if (s->hs != NULL)
+        hs_free_scratch(s->hs);
+    json_decref(s->od);
+    free(s->win);
+    free(s->stamp);
+    free(s->cand);
+    free(s->nbuf);
+    free(s);
 }
-void kz_index_free(kz_index *ix) { (void)ix; }
+
+/* Records indicator ind as a candidate of this record (once), hit by field f. */
+static bool cand_add(kz_index_scratch *s, uint32_t ind, uint32_t f)
+{
+    const kz_index *ix = s->ix;
+
+    if (s->stamp[ind] == s->gen || (f != FIELD_NONE && (ix->ind[ind].flags & IND_FULL)))
+        return true;
+    if (!kz_ix_grow((void **)&s->cand, s->ncand, &s->capcand, sizeof *s->cand, 64))
+        return false;
+    s->stamp[ind] = s->gen;
+    s->cand[s->ncand++] = (kz_ix_cand){ind, f};
+    return true;
+}
+
+/* Adds every indicator of the posting list starting at head. */
+static bool cand_posts(kz_index_scratch *s, uint32_t head, uint32_t f)
+{
+    for (; head != 0; head = s->ix->post[head - 1].next)
+        if (!cand_add(s, s->ix->post[head - 1].ind, f))
+            return false;
+    return true;
+}
+
+/* The class of a field's (type, path): its group, normalisation, whether it is a value. */
+static const kz_ix_fc *field_class(kz_index_scratch *s, const kz_field *f)
+{
+    const kz_index *ix = s->ix;
+    const char *type = f->type ? f->type : "", *path = f->path ? f->path : "";
+    kz_ix_fc *c = &s->fc[(((uintptr_t)type >> 3) ^ ((uintptr_t)path >> 2) * 7) % FC_CACHE];
+    char canon[KZ_IX_PATH_MAX];
+
+    if (c->used && c->type == type && c->path == path)
+        return c;
+    *c = (kz_ix_fc){type, path, -1, KZ_IX_NORM_NONE, false, true};
+    if (!kz_ix_field_path_canon(path, canon))
+        return c;
+    c->norm = kz_ix_norm_of(type, canon);
+    c->is_value = strcmp(canon, "value") == 0;
+    for (size_t g = 0; g < ix->ngrp; g++)
+        if (strcmp(ix->grp[g].type, type) == 0 && strcmp(ix->grp[g].path, canon) == 0)
+            c->group = (int32_t)g;
+    return c;
+}
+
+/* Looks up the exact atoms of (group, normalised value). */
+static bool exact_hits(kz_index_scratch *s, uint32_t group, const char *v, size_t n, uint32_t f)
+{
+    const kz_index *ix = s->ix;
+    size_t i;
+
+    if (ix->nused == 0)
+        return true;
+    i = kz_ix_slot_find(ix, kz_ix_hash(group, v, n), group, v, n);
+    return cand_posts(s, ix->slots[i].post, f);
+}
+
+/* Walks the trie of an address (1 + 4 or 16 bytes) collecting every prefix that holds it. */
+static bool trie_hits(kz_index_scratch *s, const char *bin, uint32_t f)
+{
+    const kz_index *ix = s->ix;
+    int bits = bin[0] == 4 ? 32 : 128;
+    uint32_t at = bin[0] == 4 ? 0 : 1;
+    const unsigned char *a = (const unsigned char *)bin + 1;
+
+    for (int bit = 0;; bit++) {
+        if (!cand_posts(s, ix->node[at].post, f))
+            return false;
+        if (bit == bits || (at = ix->node[at].kid[(a[bit / 8] >> (7 - bit % 8)) & 1]) == 0)
+            break;
+    }
+    return true;
+}
+
+/* Vectorscan's report: the atom `id` hit the field being scanned. */
+static int on_regex(unsigned int id, unsigned long long from, unsigned long long to,
+                    unsigned int flags, void *ctx)
+{
+    kz_index_scratch *s = ctx;
+
+    (void)from, (void)to, (void)flags;
+    if (!cand_add(s, s->ix->rx[id].ind, s->cur_field)) {
+        s->oom = true;
+        return 1;
+    }
+    return 0;
+}
+
+/* Runs the regex databases of group g over a field value. */
+static kz_rc regex_hits(kz_index_scratch *s, uint32_t g, kz_sv v, uint32_t f, kz_err *err)
+{
+    const kz_ix_group *grp = &s->ix->grp[g];
+    kz_rc rc = KZ_OK;
+    hs_error_t e;
+
+    s->cur_field = f;
+    for (int m = 0; m < 2 && rc == KZ_OK; m++) {
+        if (grp->db[m] == NULL)
+            continue;
+        if (m == 1 && !kz_ix_utf8_valid(v.p, v.n)) {
+            /* Not scannable in UTF-8 mode: every MATCHES of the group is left to the evaluator. */
+            for (size_t i = 0; i < s->ix->nrx && !s->oom; i++)
+                if (s->ix->rx[i].group == g && s->ix->rx[i].kind == KZ_IX_MATCHES &&
+                    !s->ix->rx[i].dropped && !cand_add(s, s->ix->rx[i].ind, f))
+                    s->oom = true;
+            continue;
+        }
+        e = hs_scan(grp->db[m], v.n ? v.p : "", (unsigned)v.n, 0, s->hs, on_regex, s);
+        if (e != HS_SUCCESS && e != HS_SCAN_TERMINATED)
+            rc = kz_fail(err, KZ_EINVAL, "%s:%s: Vectorscan scan failed (error %d)", grp->type,
+                         grp->path, (int)e);
+    }
+    if (rc == KZ_OK && s->oom)
+        rc = kz_fail(err, KZ_ENOMEM, "out of memory");
+    return rc;
+}
+
+/* Looks up every atom a field can hit. */
+static kz_rc field_hits(kz_index_scratch *s, const kz_field *fd, uint32_t f, kz_err *err)
+{
+    const kz_index *ix = s->ix;
+    const kz_ix_fc *c = field_class(s, fd);
+    size_t n;
+    kz_rc rc = KZ_ENOMEM;
+
+    if (fd->value.n > UINT32_MAX) {
+        rc = KZ_OK; /* no atom is that long */
+        goto out;
+    }
+    if (s->ncap < fd->value.n + KZ_IX_NORM_EXTRA) {
+        char *nb = realloc(s->nbuf, fd->value.n + KZ_IX_NORM_EXTRA);
+        if (nb == NULL)
+            goto out;
+        s->nbuf = nb;
+        s->ncap = fd->value.n + KZ_IX_NORM_EXTRA;
+    }
+    if (c->group >= 0 || c->norm == KZ_IX_NORM_IP) {
+        n = kz_ix_normalise(c->norm, fd->value, s->nbuf);
+        if (c->group >= 0 && !exact_hits(s, (uint32_t)c->group, s->nbuf, n, f))
+            goto out;
+        if (c->norm == KZ_IX_NORM_IP && (n == 5 || n == 17) &&
+            (s->nbuf[0] == 4 || s->nbuf[0] == 6) && ix->nnode > 2 && !trie_hits(s, s->nbuf, f))
+            goto out;
+    }
+    if (c->is_value && ix->ref_group >= 0) {
+        n = kz_ix_normalise(KZ_IX_NORM_REF, fd->value, s->nbuf);
+        if (!exact_hits(s, (uint32_t)ix->ref_group, s->nbuf, n, f))
+            goto out;
+    }
+    rc = KZ_OK;
+    if (c->group >= 0)
+        rc = regex_hits(s, (uint32_t)c->group, fd->value, f, err);
+out:
+    if (rc == KZ_ENOMEM)
+        kz_fail(err, rc, "out of memory");
+    return rc;
+}
+
+/* The current record's observed-data ([observed-data, SCOs...]), built on first need. */
+static kz_rc record_od(kz_index_scratch *s, const kz_log_record *rec, kz_err *err)
+{
+    if (s->od != NULL)
+        return KZ_OK;
+    if (!s->have_now) {
+        s->now = kz_time_now();
+        s->have_now = true;
+    }
+    return kz_log_record_observed(rec, &s->now, &s->od, err);
+}
+
+/* The observed-data object in an [observed-data, SCOs...] array. */
+static const json_t *od_object(const json_t *arr)
+{
+    size_t i;
+    const json_t *o;
+
+    json_array_foreach(arr, i, o)
+    {
+        const json_t *t = json_object_get(o, "type");
+        if (json_is_string(t) && strcmp(json_string_value(t), "observed-data") == 0)
+            return o;
+    }
+    return NULL;
+}
+
+/* Appends the current record to an indicator's window, dropping what is too old or too many. */
+static kz_rc window_push(kz_index_scratch *s, const kz_ix_ind *ind, const kz_time *t)
+{
+    kz_ix_win *w = &s->win[ind->win];
+    size_t drop = 0;
+
+    while (drop < w->n) {
+        double age = (double)(t->sec - w->t[drop].sec) + (t->nsec - w->t[drop].nsec) / 1e9;
+        if (w->n - drop < KZ_INDEX_WINDOW && (ind->within < 0 || age <= ind->within))
+            break;
+        json_decref(w->od[drop++]);
+    }
+    if (drop > 0) {
+        memmove(w->od, w->od + drop, (w->n - drop) * sizeof *w->od);
+        memmove(w->t, w->t + drop, (w->n - drop) * sizeof *w->t);
+        w->n -= drop;
+    }
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 8;
+        json_t **nod = realloc(w->od, cap * sizeof *nod);
+        kz_time *nt;
+        if (nod == NULL)
+            return KZ_ENOMEM;
+        w->od = nod;
+        if ((nt = realloc(w->t, cap * sizeof *nt)) == NULL)
+            return KZ_ENOMEM;
+        w->t = nt;
+        w->cap = cap;
+    }
+    w->od[w->n] = json_incref(s->od);
+    w->t[w->n++] = *t;
+    return KZ_OK;
+}
+
+/* Evaluates a candidate that needs its whole pattern; *matched when the record completes it. */
+static kz_rc cand_eval(kz_index_scratch *s, const kz_log_record *rec, const kz_ix_ind *ind,
+                       bool *matched, kz_err *err)
+{
+    kz_obs_set *set = NULL;
+    kz_eval_result res = {false, NULL, 0};
+    const json_t *cur;
+    kz_err tmp;
+    kz_rc rc;
+
+    *matched = false;
+    if ((rc = record_od(s, rec, err)) != KZ_OK)
+        goto out;
+    rc = KZ_ENOMEM;
+    if ((set = kz_obs_set_new()) == NULL)
+        goto out;
+    if (ind->flags & IND_WINDOW) {
+        kz_ix_win *w = &s->win[ind->win];
+        if ((rc = window_push(s, ind, rec->has_time ? &rec->time : &s->now)) != KZ_OK)
+            goto out;
+        for (size_t i = 0; i < w->n; i++)
+            if ((rc = kz_obs_set_add_bundle(set, w->od[i], &tmp)) == KZ_ENOMEM)
+                goto out;
+    } else if ((rc = kz_obs_set_add_bundle(set, s->od, &tmp)) == KZ_ENOMEM) {
+        goto out;
+    }
+    /* An observation the evaluator cannot read, or an evaluation error, is no match. */
+    if ((rc = kz_pattern_eval(ind->pat, set, &res, &tmp)) != KZ_OK) {
+        rc = rc == KZ_ENOMEM ? KZ_ENOMEM : KZ_OK;
+        goto out;
+    }
+    *matched = res.matched;
+    if (res.matched && (ind->flags & IND_WINDOW)) {
+        cur = od_object(s->od);
+        *matched = false;
+        for (size_t i = 0; i < res.nobs; i++)
+            if (kz_obs_set_get(set, res.obs[i]) == cur)
+                *matched = true;
+    }
+out:
+    if (rc == KZ_ENOMEM)
+        kz_fail(err, rc, "out of memory");
+    kz_eval_result_free(&res);
+    kz_obs_set_free(set);
+    return rc;
+}
+
+kz_rc kz_index_match(const kz_index *ix, kz_index_scratch *s, const kz_log_record *rec,
+                     kz_rc (*fn)(void *ctx, const kz_hit *h), void *ctx, kz_err *err)
+{
+    kz_rc rc = KZ_EUSAGE;
+
+    if (!ix->built || s->ix != ix) {
+        kz_fail(err, rc, "kz_index_match needs a built index and a scratch made for it");
+        goto out;
+    }
+    if (++s->gen == 0) {
+        memset(s->stamp, 0, (ix->nind + 1) * sizeof *s->stamp);
+        s->gen = 1;
+    }
+    s->ncand = 0;
+    s->oom = false;
+    s->have_now = false;
+    for (size_t i = 0; i < rec->nfields && i < UINT32_MAX; i++)
+        if ((rc = field_hits(s, &rec->fields[i], (uint32_t)i, err)) != KZ_OK)
+            goto out;
+    rc = KZ_ENOMEM;
+    for (size_t i = 0; i < ix->nfull; i++)
+        if (!cand_add(s, ix->full[i], FIELD_NONE)) {
+            kz_fail(err, rc, "out of memory");
+            goto out;
+        }
+    rc = KZ_OK;
+    for (size_t i = 0; i < s->ncand && rc == KZ_OK; i++) {
+        const kz_ix_ind *ind = &ix->ind[s->cand[i].ind];
+        bool matched = true;
+        kz_hit h;
+        if (!(ind->flags & IND_SURE) && (rc = cand_eval(s, rec, ind, &matched, err)) != KZ_OK)
+            goto out;
+        if (!matched)
+            continue;
+        h.indicator_id = ind->id;
+        h.indicator_name = ind->name;
+        h.field = s->cand[i].field == FIELD_NONE ? NULL : &rec->fields[s->cand[i].field];
+        rc = fn(ctx, &h);
+    }
+out:
+    json_decref(s->od);
+    s->od = NULL;
+    return rc;
+}

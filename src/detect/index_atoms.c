@@ -1,0 +1,652 @@
+/*
+ * index_atoms.c - the pattern side of the indicator index: which comparisons of a parsed STIX
+ * pattern can be looked up (atoms), which of them to choose so that a pattern cannot match
+ * without one of its atoms hitting, and the normal forms shared by constants and field values.
+ * The rule itself is described at the top of index.c. Also the index's storage: the string arena,
+ * the open-addressing exact table, the CIDR trie and the list of LIKE / MATCHES atoms.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "index_int.h"
+
+#define COST_INF SIZE_MAX
+
+/* Whether key ends with suffix. */
+static bool key_ends(kz_sv key, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    return key.n >= n && memcmp(key.p + key.n - n, suffix, n) == 0;
+}
+
+/* Whether the pattern type names an IP address object. */
+static bool type_is_ip(kz_sv type)
+{
+    return kz_sv_eq_c(type, "ipv4-addr") || kz_sv_eq_c(type, "ipv6-addr");
+}
+
+/* Whether a comparison's path reaches a value that a field can carry: all steps keys, and a
+ * reference followed only in the form `x_ref.value` (*ref set then). */
+static bool path_ok(const kz_pattern_path *path, bool *ref)
+{
+    *ref = false;
+    for (size_t i = 0; i < path->nsteps; i++) {
+        const kz_pattern_step *s = &path->steps[i];
+        if (s->kind != KZ_PAT_STEP_KEY)
+            return false;
+        if (i + 1 < path->nsteps && (key_ends(s->key, "_ref") || key_ends(s->key, "_refs"))) {
+            if (i == 0 && path->nsteps == 2 && key_ends(s->key, "_ref") &&
+                path->steps[1].kind == KZ_PAT_STEP_KEY && kz_sv_eq_c(path->steps[1].key, "value")) {
+                *ref = true;
+                return true;
+            }
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Classifies one comparison: its atom kind, or false when it is not indexable. */
+static bool test_kind(const kz_pattern_cmp *c, int *kind, bool *ref)
+{
+    const kz_pattern_lit *v = &c->value;
+    int family, len;
+    unsigned char a[16];
+
+    if (c->kind != KZ_PAT_CMP_TEST || c->negated || !path_ok(&c->path, ref))
+        return false;
+    switch (c->op) {
+        case KZ_PAT_OP_EQ: *kind = KZ_IX_EXACT; return v->kind == KZ_PAT_LIT_STRING;
+        case KZ_PAT_OP_IN:
+            *kind = KZ_IX_EXACT;
+            for (size_t i = 0; i < c->nset; i++)
+                if (c->set[i].kind != KZ_PAT_LIT_STRING)
+                    return false;
+            return true;
+        case KZ_PAT_OP_LIKE: *kind = KZ_IX_LIKE; return v->kind == KZ_PAT_LIT_STRING;
+        case KZ_PAT_OP_MATCHES:
+            /* Vectorscan takes NUL-terminated expressions. */
+            *kind = KZ_IX_MATCHES;
+            return v->kind == KZ_PAT_LIT_STRING && v->bytes.n > 0 &&
+                   memchr(v->bytes.p, '\0', v->bytes.n) == NULL;
+        case KZ_PAT_OP_ISSUBSET:
+            *kind = KZ_IX_CIDR;
+            if (v->kind != KZ_PAT_LIT_STRING || !kz_ix_cidr_parse(v->bytes, &family, a, &len))
+                return false;
+            return *ref || (type_is_ip(c->path.type) && c->path.nsteps == 1 &&
+                            kz_sv_eq_c(c->path.steps[0].key, "value"));
+        default: return false;
+    }
+}
+
+/* What looking up the atoms of one comparison costs, COST_INF when it is not indexable: fewer
+ * and more selective atoms are cheaper; a reference atom needs an evaluation. */
+static size_t test_cost(const kz_pattern_cmp *c)
+{
+    int kind, family, len;
+    unsigned char a[16];
+    bool ref;
+    size_t cost = 0;
+
+    if (!test_kind(c, &kind, &ref))
+        return COST_INF;
+    switch (kind) {
+        case KZ_IX_EXACT: cost = c->op == KZ_PAT_OP_IN ? c->nset : 1; break;
+        case KZ_IX_CIDR:
+            (void)kz_ix_cidr_parse(c->value.bytes, &family, a, &len);
+            cost = 2 + (size_t)(family == 4 ? (32 - len) / 2 : (128 - len) / 8);
+            break;
+        default: cost = 16; break;
+    }
+    return cost + (ref ? 1 : 0);
+}
+
+/* The cost of the cheapest cover of a comparison expression (COST_INF: none). */
+static size_t cmp_cost(const kz_pattern_cmp *c)
+{
+    size_t best = COST_INF, sum = 0;
+
+    if (c->kind == KZ_PAT_CMP_TEST)
+        return test_cost(c);
+    for (const kz_pattern_cmp *k = c->first; k != NULL; k = k->next) {
+        size_t kc = cmp_cost(k);
+        if (c->kind == KZ_PAT_CMP_AND) {
+            if (kc < best)
+                best = kc;
+        } else {
+            if (kc == COST_INF)
+                return COST_INF;
+            sum = sum + kc < sum ? COST_INF - 1 : sum + kc;
+        }
+    }
+    return c->kind == KZ_PAT_CMP_AND ? best : sum;
+}
+
+/* Appends one atom to out. */
+static kz_rc push_atom(kz_ix_atoms *out, int kind, const kz_pattern_cmp *c, kz_sv value, bool ref)
+{
+    if (out->n == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 16;
+        kz_ix_atom *nv = realloc(out->v, cap * sizeof *nv);
+        if (nv == NULL)
+            return KZ_ENOMEM;
+        out->v = nv;
+        out->cap = cap;
+    }
+    out->v[out->n++] = (kz_ix_atom){kind, c, value, ref};
+    return KZ_OK;
+}
+
+/* Appends the atoms of the cheapest cover of c (whose cost is finite). */
+static kz_rc cmp_emit(const kz_pattern_cmp *c, kz_ix_atoms *out)
+{
+    const kz_pattern_cmp *best = NULL;
+    size_t best_cost = COST_INF;
+    kz_rc rc = KZ_OK;
+    int kind;
+    bool ref;
+
+    if (c->kind == KZ_PAT_CMP_TEST) {
+        if (!test_kind(c, &kind, &ref))
+            goto out;
+        if (c->op == KZ_PAT_OP_IN) {
+            for (size_t i = 0; i < c->nset && rc == KZ_OK; i++)
+                rc = push_atom(out, kind, c, c->set[i].bytes, ref);
+        } else {
+            rc = push_atom(out, kind, c, c->value.bytes, ref);
+        }
+        goto out;
+    }
+    for (const kz_pattern_cmp *k = c->first; k != NULL && rc == KZ_OK; k = k->next) {
+        if (c->kind == KZ_PAT_CMP_OR) {
+            rc = cmp_emit(k, out);
+        } else {
+            size_t kc = cmp_cost(k);
+            if (kc < best_cost) {
+                best_cost = kc;
+                best = k;
+            }
+        }
+    }
+    if (best != NULL)
+        rc = cmp_emit(best, out);
+out:
+    return rc;
+}
+
+/* Appends the covers of every simple observation expression under o. */
+static kz_rc obs_emit(const kz_pattern_obs *o, kz_ix_atoms *out, bool *indexable)
+{
+    kz_rc rc = KZ_OK;
+
+    if (o->kind == KZ_PAT_OBS_SIMPLE) {
+        if (cmp_cost(o->cmp) == COST_INF)
+            *indexable = false;
+        else
+            rc = cmp_emit(o->cmp, out);
+        goto out;
+    }
+    for (const kz_pattern_obs *k = o->first; k != NULL && rc == KZ_OK && *indexable; k = k->next)
+        rc = obs_emit(k, out, indexable);
+out:
+    return rc;
+}
+
+kz_rc kz_ix_pattern_atoms(const kz_pattern *p, kz_ix_atoms *out, bool *indexable)
+{
+    *indexable = true;
+    return obs_emit(kz_pattern_root(p), out, indexable);
+}
+
+bool kz_ix_pattern_sure(const kz_pattern *p)
+{
+    const kz_pattern_obs *root = kz_pattern_root(p);
+    int kind;
+    bool ref;
+
+    if (root->kind != KZ_PAT_OBS_SIMPLE || root->nquals != 0 || !test_kind(root->cmp, &kind, &ref))
+        return false;
+    return !ref && kind != KZ_IX_MATCHES;
+}
+
+/* Whether some node under o needs more than one observation. */
+static bool obs_multi(const kz_pattern_obs *o)
+{
+    for (const kz_pattern_qual *q = o->quals; q != NULL; q = q->next)
+        if (q->kind == KZ_PAT_QUAL_REPEATS && q->times > 1)
+            return true;
+    if (o->kind == KZ_PAT_OBS_AND || o->kind == KZ_PAT_OBS_FOLLOWEDBY)
+        return true;
+    for (const kz_pattern_obs *k = o->first; k != NULL; k = k->next)
+        if (obs_multi(k))
+            return true;
+    return false;
+}
+
+bool kz_ix_pattern_window(const kz_pattern *p, double *within)
+{
+    const kz_pattern_obs *root = kz_pattern_root(p);
+    const kz_pattern_qual *last = NULL;
+
+    *within = -1;
+    for (const kz_pattern_qual *q = root->quals; q != NULL; q = q->next)
+        last = q;
+    /* Only the outermost qualifier bounds the time span of a whole binding. */
+    if (last != NULL && last->kind == KZ_PAT_QUAL_WITHIN)
+        *within = last->within.kind == KZ_PAT_LIT_INT ? (double)last->within.i : last->within.f;
+    return obs_multi(root);
+}
+
+bool kz_ix_path_canon(const kz_pattern_path *path, char *buf)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < path->nsteps; i++) {
+        const kz_pattern_step *s = &path->steps[i];
+        if (s->kind != KZ_PAT_STEP_KEY || n + s->key.n + 2 > KZ_IX_PATH_MAX ||
+            memchr(s->key.p, '\0', s->key.n) != NULL)
+            return false;
+        if (i > 0)
+            buf[n++] = '.';
+        memcpy(buf + n, s->key.p, s->key.n);
+        n += s->key.n;
+    }
+    buf[n] = '\0';
+    return true;
+}
+
+bool kz_ix_field_path_canon(const char *path, char *buf)
+{
+    size_t n = 0;
+
+    for (const char *p = path ? path : ""; *p != '\0'; p++) {
+        if (*p == '\'')
+            continue;
+        if (n + 1 >= KZ_IX_PATH_MAX)
+            return false;
+        buf[n++] = *p;
+    }
+    buf[n] = '\0';
+    return true;
+}
+
+int kz_ix_norm_of(const char *type, const char *path)
+{
+    if (strcmp(path, "value") == 0) {
+        if (strcmp(type, "ipv4-addr") == 0 || strcmp(type, "ipv6-addr") == 0)
+            return KZ_IX_NORM_IP;
+        if (strcmp(type, "domain-name") == 0)
+            return KZ_IX_NORM_LOWER;
+        if (type[0] == '\0')
+            return KZ_IX_NORM_REF;
+    }
+    if (strncmp(path, "hashes.", 7) == 0)
+        return KZ_IX_NORM_LOWER;
+    return KZ_IX_NORM_NONE;
+}
+
+/* A bare address (no prefix length) as 1 + 4 or 1 + 16 bytes in out; 0 when v is not one. */
+static size_t ip_bin(kz_sv v, char *out)
+{
+    char buf[64];
+
+    if (v.n == 0 || v.n >= sizeof buf || memchr(v.p, '\0', v.n) != NULL)
+        return 0;
+    memcpy(buf, v.p, v.n);
+    buf[v.n] = '\0';
+    if (memchr(buf, ':', v.n) == NULL) {
+        if (inet_pton(AF_INET, buf, out + 1) != 1)
+            return 0;
+        out[0] = 4;
+        return 5;
+    }
+    if (inet_pton(AF_INET6, buf, out + 1) != 1)
+        return 0;
+    out[0] = 6;
+    return 17;
+}
+
+size_t kz_ix_normalise(int norm, kz_sv v, char *out)
+{
+    size_t n;
+
+    if ((norm == KZ_IX_NORM_IP || norm == KZ_IX_NORM_REF) && (n = ip_bin(v, out)) != 0)
+        return n;
+    if (v.n > 0)
+        memcpy(out, v.p, v.n);
+    if (norm == KZ_IX_NORM_LOWER || norm == KZ_IX_NORM_REF)
+        for (size_t i = 0; i < v.n; i++)
+            if (out[i] >= 'A' && out[i] <= 'Z')
+                out[i] = (char)(out[i] - 'A' + 'a');
+    return v.n;
+}
+
+bool kz_ix_cidr_parse(kz_sv s, int *family, unsigned char a[16], int *len)
+{
+    const char *slash = s.n ? memchr(s.p, '/', s.n) : NULL;
+    size_t an = slash ? (size_t)(slash - s.p) : s.n;
+    char bin[KZ_IX_NORM_EXTRA];
+    int64_t l;
+
+    if (ip_bin((kz_sv){s.p, an}, bin) == 0)
+        return false;
+    *family = bin[0];
+    memset(a, 0, 16);
+    memcpy(a, bin + 1, *family == 4 ? 4 : 16);
+    *len = *family == 4 ? 32 : 128;
+    if (slash != NULL) {
+        if (kz_parse_i64((kz_sv){slash + 1, s.n - an - 1}, 0, *len, &l) != KZ_OK)
+            return false;
+        *len = (int)l;
+    }
+    return true;
+}
+
+kz_rc kz_ix_like_regex(kz_sv like, kz_buf *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    /* One character as the evaluator's LIKE counts it: the lead byte says how many follow. */
+    static const char one_char[] =
+        "(?:[\\x00-\\xbf]|[\\xc0-\\xdf].|[\\xe0-\\xef]..|[\\xf0-\\xff]...)";
+    kz_rc rc;
+
+    if ((rc = kz_buf_puts(out, "\\A")) != KZ_OK)
+        goto out;
+    for (size_t i = 0; i < like.n && rc == KZ_OK; i++) {
+        unsigned char c = (unsigned char)like.p[i];
+        if (c == '%') {
+            rc = kz_buf_puts(out, ".*");
+        } else if (c == '_') {
+            rc = kz_buf_puts(out, one_char);
+        } else if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+            rc = kz_buf_append(out, &like.p[i], 1);
+        } else {
+            char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+            rc = kz_buf_append(out, esc, sizeof esc);
+        }
+    }
+    if (rc == KZ_OK)
+        rc = kz_buf_puts(out, "\\z");
+out:
+    return rc;
+}
+
+bool kz_ix_utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    while (i < n) {
+        unsigned char c = p[i];
+        size_t k;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF)
+            k = 1;
+        else if (c >= 0xE0 && c <= 0xEF)
+            k = 2;
+        else if (c >= 0xF0 && c <= 0xF4)
+            k = 3;
+        else
+            return false;
+        if (n - i <= k)
+            return false;
+        for (size_t j = 1; j <= k; j++)
+            if ((p[i + j] & 0xC0) != 0x80)
+                return false;
+        /* Overlong three- and four-byte forms, surrogates and code points past U+10FFFF. */
+        if ((c == 0xE0 && p[i + 1] < 0xA0) || (c == 0xED && p[i + 1] > 0x9F) ||
+            (c == 0xF0 && p[i + 1] < 0x90) || (c == 0xF4 && p[i + 1] > 0x8F))
+            return false;
+        i += k + 1;
+    }
+    return true;
+}
+
+/* ---- storage: the arena, the exact table, the trie, the regex list ---- */
+
+/* Copies n bytes into the arena, NUL-terminated; NULL when out of memory. */
+const char *kz_ix_arena_dup(kz_index *ix, const char *p, size_t n)
+{
+    kz_ix_chunk *c = ix->arena;
+    char *r;
+
+    if (c == NULL || c->cap - c->used < n + 1) {
+        size_t cap = n + 1 > ARENA_CHUNK ? n + 1 : ARENA_CHUNK;
+        if ((c = malloc(sizeof *c + cap)) == NULL)
+            return NULL;
+        c->next = ix->arena;
+        c->used = 0;
+        c->cap = cap;
+        ix->arena = c;
+    }
+    r = c->mem + c->used;
+    if (n > 0)
+        memcpy(r, p, n);
+    r[n] = '\0';
+    c->used += n + 1;
+    return r;
+}
+
+/* Makes room for one more element of size sz in *v (n used, *cap allocated). */
+bool kz_ix_grow(void **v, size_t n, size_t *cap, size_t sz, size_t first)
+{
+    void *nv;
+    size_t ncap;
+
+    if (n < *cap)
+        return true;
+    ncap = *cap ? *cap * 2 : first;
+    if ((nv = realloc(*v, ncap * sz)) == NULL)
+        return false;
+    *v = nv;
+    *cap = ncap;
+    return true;
+}
+
+/* A 32-bit hash of (group, bytes). */
+uint32_t kz_ix_hash(uint32_t group, const char *p, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)group * 0xff51afd7ed558ccdull) ^ n;
+
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0x100000001b3ull;
+        h ^= h >> 29;
+        p += 8;
+        n -= 8;
+    }
+    if (n > 0) {
+        uint64_t w = 0;
+        memcpy(&w, p, n);
+        h = (h ^ w) * 0x100000001b3ull;
+    }
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return (uint32_t)h;
+}
+
+/* Pushes indicator ind onto the posting list at *head (unless it is already first there). */
+static kz_rc post_push(kz_index *ix, uint32_t *head, uint32_t ind)
+{
+    if (*head != 0 && ix->post[*head - 1].ind == ind)
+        return KZ_OK;
+    if (!kz_ix_grow((void **)&ix->post, ix->npost, &ix->cappost, sizeof *ix->post, 1024))
+        return KZ_ENOMEM;
+    ix->post[ix->npost] = (kz_ix_post){ind, *head};
+    *head = (uint32_t)++ix->npost;
+    return KZ_OK;
+}
+
+/* The slot of (group, v, n) in the exact table: the one holding it, or the empty one where it
+ * belongs. The table must have an empty slot. */
+size_t kz_ix_slot_find(const kz_index *ix, uint32_t h, uint32_t group, const char *v, size_t n)
+{
+    size_t mask = ix->nslots - 1, i = h & mask;
+
+    for (;;) {
+        const kz_ix_slot *s = &ix->slots[i];
+        if (s->post == 0 ||
+            (s->hash == h && s->group == group && s->len == n && memcmp(s->val, v, n) == 0))
+            return i;
+        i = (i + 1) & mask;
+    }
+}
+
+/* Doubles the exact table (or makes the first one). */
+static kz_rc slots_grow(kz_index *ix)
+{
+    size_t n = ix->nslots ? ix->nslots * 2 : 1024, old = ix->nslots;
+    kz_ix_slot *ov = ix->slots;
+
+    if ((ix->slots = calloc(n, sizeof *ix->slots)) == NULL) {
+        ix->slots = ov;
+        return KZ_ENOMEM;
+    }
+    ix->nslots = n;
+    for (size_t i = 0; i < old; i++) {
+        size_t mask = n - 1, j;
+        if (ov[i].post == 0)
+            continue;
+        for (j = ov[i].hash & mask; ix->slots[j].post != 0; j = (j + 1) & mask)
+            ;
+        ix->slots[j] = ov[i];
+    }
+    free(ov);
+    return KZ_OK;
+}
+
+/* Adds the exact atom (group, normalised value) for indicator ind. */
+static kz_rc exact_add(kz_index *ix, uint32_t group, const char *v, size_t n, uint32_t ind)
+{
+    uint32_t h = kz_ix_hash(group, v, n);
+    kz_ix_slot *s;
+    kz_rc rc = KZ_ENOMEM;
+
+    if (n > UINT32_MAX) {
+        rc = KZ_ELIMIT;
+        goto out;
+    }
+    if ((ix->nused + 1) * 4 > ix->nslots * 3 && (rc = slots_grow(ix)) != KZ_OK)
+        goto out;
+    s = &ix->slots[kz_ix_slot_find(ix, h, group, v, n)];
+    if (s->post == 0) {
+        if ((s->val = kz_ix_arena_dup(ix, v, n)) == NULL)
+            goto out;
+        s->hash = h;
+        s->group = group;
+        s->len = (uint32_t)n;
+        ix->nused++;
+    }
+    rc = post_push(ix, &s->post, ind);
+out:
+    return rc;
+}
+
+/* Adds a CIDR atom to the trie of its family. */
+static kz_rc cidr_add(kz_index *ix, int family, const unsigned char a[16], int len, uint32_t ind)
+{
+    uint32_t at = family == 4 ? 0 : 1;
+
+    for (int bit = 0; bit < len; bit++) {
+        int b = (a[bit / 8] >> (7 - bit % 8)) & 1;
+        if (ix->node[at].kid[b] == 0) {
+            if (!kz_ix_grow((void **)&ix->node, ix->nnode, &ix->capnode, sizeof *ix->node, 1024))
+                return KZ_ENOMEM;
+            memset(&ix->node[ix->nnode], 0, sizeof *ix->node);
+            ix->node[at].kid[b] = (uint32_t)ix->nnode++;
+        }
+        at = ix->node[at].kid[b];
+    }
+    return post_push(ix, &ix->node[at].post, ind);
+}
+
+/* The group of (type, canonical path), made when missing; -1 when out of memory. */
+static int32_t group_get(kz_index *ix, const char *type, size_t tn, const char *path)
+{
+    kz_ix_group *g;
+
+    for (size_t i = 0; i < ix->ngrp; i++)
+        if (strlen(ix->grp[i].type) == tn && memcmp(ix->grp[i].type, type, tn) == 0 &&
+            strcmp(ix->grp[i].path, path) == 0)
+            return (int32_t)i;
+    if (!kz_ix_grow((void **)&ix->grp, ix->ngrp, &ix->capgrp, sizeof *ix->grp, 16))
+        return -1;
+    g = &ix->grp[ix->ngrp];
+    memset(g, 0, sizeof *g);
+    if ((g->type = kz_ix_arena_dup(ix, type, tn)) == NULL ||
+        (g->path = kz_ix_arena_dup(ix, path, strlen(path))) == NULL)
+        return -1;
+    g->norm = kz_ix_norm_of(g->type, g->path);
+    return (int32_t)ix->ngrp++;
+}
+
+/* Puts one atom of indicator ind into its table. */
+kz_rc kz_ix_atom_add(kz_index *ix, const kz_ix_atom *a, uint32_t ind)
+{
+    char path[KZ_IX_PATH_MAX], *norm = NULL;
+    const char *type = a->ref ? "" : NULL;
+    size_t tn = 0, nn;
+    int32_t g;
+    int family, len;
+    unsigned char addr[16];
+    kz_buf re;
+    kz_rc rc = KZ_ENOMEM;
+
+    kz_buf_init(&re, 0);
+    if (a->kind == KZ_IX_CIDR) {
+        if (!kz_ix_cidr_parse(a->value, &family, addr, &len)) {
+            rc = KZ_EINVAL;
+            goto out;
+        }
+        if ((rc = cidr_add(ix, family, addr, len, ind)) == KZ_OK)
+            ix->st.cidr++;
+        goto out;
+    }
+    if (a->ref) {
+        memcpy(path, "value", 6);
+    } else {
+        type = a->cmp->path.type.p;
+        tn = a->cmp->path.type.n;
+        if (!kz_ix_path_canon(&a->cmp->path, path)) {
+            rc = KZ_EINVAL;
+            goto out;
+        }
+    }
+    if ((g = group_get(ix, type, tn, path)) < 0)
+        goto out;
+    if (a->ref)
+        ix->ref_group = g;
+    if (a->kind == KZ_IX_EXACT) {
+        if ((norm = malloc(a->value.n + KZ_IX_NORM_EXTRA)) == NULL)
+            goto out;
+        nn = kz_ix_normalise(ix->grp[g].norm, a->value, norm);
+        if ((rc = exact_add(ix, (uint32_t)g, norm, nn, ind)) == KZ_OK)
+            ix->st.exact++;
+        goto out;
+    }
+    if (a->kind == KZ_IX_LIKE)
+        rc = kz_ix_like_regex(a->value, &re);
+    else
+        rc = kz_buf_append(&re, a->value.p, a->value.n);
+    if (rc != KZ_OK)
+        goto out;
+    rc = KZ_ENOMEM;
+    if (!kz_ix_grow((void **)&ix->rx, ix->nrx, &ix->caprx, sizeof *ix->rx, 64))
+        goto out;
+    ix->rx[ix->nrx] = (kz_ix_rx){(uint32_t)g, ind, kz_ix_arena_dup(ix, re.p, re.n), a->kind, false};
+    if (ix->rx[ix->nrx].expr == NULL)
+        goto out;
+    ix->nrx++;
+    ix->st.regex++;
+    rc = KZ_OK;
+out:
+    free(norm);
+    kz_buf_free(&re);
+    return rc;
+}

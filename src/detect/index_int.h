@@ -1,0 +1,156 @@
+/*
+ * index_int.h - private to the indicator index (index.c, index_atoms.c): how a parsed pattern is
+ * reduced to atoms (the comparisons whose hits are necessary for it to match), and how field
+ * values and constants are normalised so that both sides of a lookup meet in one form.
+ */
+#ifndef KZ_DETECT_INDEX_INT_H
+#define KZ_DETECT_INDEX_INT_H
+
+#include "kizuna/detect.h"
+#include "kizuna/pattern.h"
+
+/* How a value is normalised before an exact lookup (the same for constants and fields). */
+enum {
+    KZ_IX_NORM_NONE,  /* bytes as they are */
+    KZ_IX_NORM_LOWER, /* ASCII lower case: domain-name:value, hashes.* */
+    KZ_IX_NORM_IP,    /* ipv4-addr:value, ipv6-addr:value: a bare address as 1 + 4 or 16 bytes */
+    KZ_IX_NORM_REF,   /* x_ref.value: an address as for IP, anything else in lower case */
+};
+
+/* The kinds of atom. */
+enum { KZ_IX_EXACT, KZ_IX_CIDR, KZ_IX_LIKE, KZ_IX_MATCHES };
+
+/* One atom chosen from a pattern, before it goes into a table. */
+typedef struct {
+    int kind;
+    const kz_pattern_cmp *cmp; /* the comparison it comes from */
+    kz_sv value;               /* the constant (for IN, one member of the set) */
+    bool ref;                  /* the path is `x_ref.value`: the value of any referenced type */
+} kz_ix_atom;
+
+typedef struct {
+    kz_ix_atom *v;
+    size_t n, cap;
+} kz_ix_atoms;
+
+/* Longest canonical object path the index keeps; longer paths are not indexable. */
+#define KZ_IX_PATH_MAX 256
+/* Bytes a normalised value may need beyond the value's own length. */
+#define KZ_IX_NORM_EXTRA 17
+
+/*
+ * Appends to out the atoms covering every simple observation expression of p (see index.c for
+ * the rule). *indexable is false when some observation expression has no cover; out then holds
+ * nothing useful. KZ_ENOMEM only.
+ */
+KZ_NODISCARD kz_rc kz_ix_pattern_atoms(const kz_pattern *p, kz_ix_atoms *out, bool *indexable);
+/* Whether p is one comparison whose atom hit is its match (no evaluation needed). */
+bool kz_ix_pattern_sure(const kz_pattern *p);
+/* Whether p needs several observations (a window); *within gets the outermost WITHIN or -1. */
+bool kz_ix_pattern_window(const kz_pattern *p, double *within);
+
+/* The canonical text of a pattern path's keys joined by '.', NUL-terminated in buf
+ * (KZ_IX_PATH_MAX bytes). False when a step is not a key or the text is too long. */
+bool kz_ix_path_canon(const kz_pattern_path *path, char *buf);
+/* The canonical text of a record field's path (single quotes removed) in buf; false if too long.
+ */
+bool kz_ix_field_path_canon(const char *path, char *buf);
+/* The normalisation of values of type:path (path canonical). */
+int kz_ix_norm_of(const char *type, const char *path);
+/* Normalises v into out (v.n + KZ_IX_NORM_EXTRA bytes) and returns its length. */
+size_t kz_ix_normalise(int norm, kz_sv v, char *out);
+/* Parses "addr" or "addr/len"; family 4 or 6; a bare address has the full length. */
+bool kz_ix_cidr_parse(kz_sv s, int *family, unsigned char a[16], int *len);
+/* Appends the Vectorscan expression equivalent to a LIKE constant (anchored, bytewise). */
+KZ_NODISCARD kz_rc kz_ix_like_regex(kz_sv like, kz_buf *out);
+/* Whether s is valid UTF-8 (Vectorscan's UTF-8 mode needs it). */
+bool kz_ix_utf8_valid(const char *s, size_t n);
+
+/* ---- the index's storage (index_atoms.c) ---- */
+
+#include <hs/hs.h>
+
+#define ARENA_CHUNK (1u << 20)
+#define IND_SURE 1u
+#define IND_FULL 2u
+#define IND_WINDOW 4u
+
+typedef struct kz_ix_chunk {
+    struct kz_ix_chunk *next;
+    size_t used, cap;
+    char mem[];
+} kz_ix_chunk;
+
+typedef struct {
+    uint32_t hash, group;
+    const char *val;
+    uint32_t len;
+    uint32_t post; /* first posting + 1; 0: the slot is empty */
+} kz_ix_slot;
+
+typedef struct {
+    uint32_t ind, next; /* next posting + 1, or 0 */
+} kz_ix_post;
+
+typedef struct {
+    uint32_t kid[2]; /* child node, 0 for none (node 0 and 1 are roots) */
+    uint32_t post;
+} kz_ix_node;
+
+typedef struct {
+    uint32_t group, ind;
+    const char *expr; /* Vectorscan expression, NUL-terminated, in the arena */
+    int kind;         /* KZ_IX_LIKE or KZ_IX_MATCHES */
+    bool dropped;     /* refused by Vectorscan: its indicator became full only */
+} kz_ix_rx;
+
+typedef struct {
+    const char *type, *path; /* canonical path */
+    int norm;
+    hs_database_t *db[2]; /* [0] LIKE bytewise, [1] MATCHES UTF-8 */
+} kz_ix_group;
+
+typedef struct {
+    const char *id, *name;
+    kz_pattern *pat; /* NULL when the hit is the match */
+    double within;   /* outermost WITHIN in seconds, or -1 */
+    uint32_t win;    /* window slot */
+    uint32_t flags;
+} kz_ix_ind;
+
+struct kz_index {
+    kz_limits lim;
+    kz_ix_chunk *arena;
+    kz_ix_ind *ind;
+    size_t nind, capind;
+    kz_ix_group *grp;
+    size_t ngrp, capgrp;
+    kz_ix_slot *slots;
+    size_t nslots, nused;
+    kz_ix_post *post;
+    size_t npost, cappost;
+    kz_ix_node *node;
+    size_t nnode, capnode;
+    kz_ix_rx *rx;
+    size_t nrx, caprx;
+    uint32_t *full;
+    size_t nfull;
+    size_t nwin;
+    int32_t ref_group;
+    kz_ix_atoms atoms;
+    kz_index_stats st;
+    bool built;
+};
+
+/* Copies n bytes into the index's arena, NUL-terminated; NULL when out of memory. */
+const char *kz_ix_arena_dup(kz_index *ix, const char *p, size_t n);
+/* Makes room for one more element of size sz in *v (n used, *cap allocated, first if none). */
+bool kz_ix_grow(void **v, size_t n, size_t *cap, size_t sz, size_t first);
+/* A 32-bit hash of (group, bytes). */
+uint32_t kz_ix_hash(uint32_t group, const char *p, size_t n);
+/* The exact-table slot holding (group, v, n), or the empty slot where it belongs. */
+size_t kz_ix_slot_find(const kz_index *ix, uint32_t h, uint32_t group, const char *v, size_t n);
+/* Puts one atom of indicator ind into its table (exact, trie or the regex list). */
+KZ_NODISCARD kz_rc kz_ix_atom_add(kz_index *ix, const kz_ix_atom *a, uint32_t ind);
+
+#endif
