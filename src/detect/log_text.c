@@ -1,0 +1,347 @@
+/*
+ * log_text.c - plain text logs: every whole token of a line that is an observable.
+ *
+ * A token is a maximal run of letters, digits, bytes >= 0x80 and the characters . - _ @ : % +
+ * Anything else ends it: white space, quotes, brackets, parentheses, commas, ';', '=', '/',
+ * '<', '>', '|', ... so "src=1.2.3.4," gives 1.2.3.4 but "x1.2.3.4" and "évil.example" give
+ * nothing (a value is never a substring of a longer token). Leading and trailing dots of a token
+ * are dropped ("evil.example.com." is evil.example.com). Defanged forms ("evil[.]com",
+ * "hxxp://") are left alone: they are not observables.
+ *
+ * Fields of a text record:
+ *   ipv4-addr value           4 decimal octets 0-255, no leading zeros ("01.2.3.4" is not one)
+ *   ipv6-addr value           what inet_pton takes, a zone ("%eth0") dropped, written canonically
+ *   email-addr value          local@domain, local of [A-Za-z0-9._%+-], the domain as below
+ *   url value                 http://, https:// or ftp:// (scheme as a whole token) up to white
+ *                             space or one of " ' < > ` { } | \ ^; trailing . , ; : ! ? and
+ *                             unbalanced ) ] dropped; its host also as domain-name or address
+ *   domain-name value         two or more labels of letters, digits and '-' (not at a label's
+ *                             ends), a top-level label of 2-63 letters or xn--; lower-cased
+ *   file hashes.MD5 / 'SHA-1' / 'SHA-256'    exactly 32 / 40 / 64 hex digits, lower-cased
+ * A token with ':' that is no IPv6 address is split at its colons and each part looked at, so
+ * "1.2.3.4:443", "host:evil.example" and "sha1:<40 hex>" give their values.
+ *
+ * Time: has_time when the line starts with an ISO 8601 / RFC 3339 date and time
+ * ("2024-01-02T03:04:05Z", "2024-01-02 03:04:05,123", with or without an offset; none is UTC).
+ * Syslog's "Jan  2 03:04:05" has no year and is not read. "log" is "text".
+ *
+ * Speed: one 256-entry class table; the hot loop touches each byte with a table load and a hex
+ * run counter, and stops only at '.', ':' or '@' or at the 32nd hex digit in a row: then the
+ * token around it is found and looked at (a hash must be 32, 40 or 64 hex digits exactly).
+ * No allocation per line: values are views into the line, or copies in the
+ * reader's arena when they must be lower-cased or canonicalised.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log_int.h"
+
+enum {
+    C_TOK = 0x01,   /* part of a token */
+    C_HEX = 0x02,   /* 0-9 a-f A-F */
+    C_DOT = 0x04,   /* . */
+    C_COLON = 0x08, /* : */
+    C_AT = 0x10,    /* @ */
+    C_STOP = 0x20,  /* ends a URL */
+    C_DIGIT = 0x40,
+    C_ALPHA = 0x80,
+};
+
+/* Generated: see the enum above for what each bit means. */
+static const unsigned char cls[256] = {
+    0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20,
+    0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20,
+    0x20, 0x00, 0x20, 0x00, 0x00, 0x01, 0x00, 0x20, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x05, 0x00,
+    0x43, 0x43, 0x43, 0x43, 0x43, 0x43, 0x43, 0x43, 0x43, 0x43, 0x09, 0x00, 0x20, 0x00, 0x20, 0x00,
+    0x11, 0x83, 0x83, 0x83, 0x83, 0x83, 0x83, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81,
+    0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x00, 0x20, 0x00, 0x20, 0x01,
+    0x20, 0x83, 0x83, 0x83, 0x83, 0x83, 0x83, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81,
+    0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x20, 0x20, 0x20, 0x00, 0x20,
+    0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+    0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+    0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+    0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+    0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+    0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+    0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+    0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+};
+
+/* True when p (n bytes) is an IPv4 address in dotted decimal without leading zeros. */
+static bool ipv4_ok(const unsigned char *p, size_t n)
+{
+    unsigned parts = 0, v = 0, digits = 0;
+
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || p[i] == '.') {
+            if (digits == 0 || v > 255 || ++parts > 4)
+                return false;
+            v = digits = 0;
+            continue;
+        }
+        if (!(cls[p[i]] & C_DIGIT) || (digits == 1 && v == 0) || ++digits > 3)
+            return false;
+        v = v * 10 + (unsigned)(p[i] - '0');
+    }
+    return parts == 4;
+}
+
+/* True when p is a domain name by the strict rule above; *upper says whether it has capitals. */
+static bool domain_ok(const unsigned char *p, size_t n, bool *upper)
+{
+    size_t label = 0, labels = 0, last = 0;
+    bool tld_alpha = true;
+
+    *upper = false;
+    if (n < 4 || n > 253)
+        return false;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || p[i] == '.') {
+            if (label == 0 || label > 63 || p[i - 1] == '-')
+                return false;
+            labels++;
+            last = i - label;
+            tld_alpha = true;
+            for (size_t k = last; k < i && tld_alpha; k++)
+                tld_alpha = (cls[p[k]] & C_ALPHA) != 0;
+            label = 0;
+            continue;
+        }
+        if (cls[p[i]] & C_ALPHA) {
+            *upper |= p[i] <= 'Z';
+        } else if (!(cls[p[i]] & C_DIGIT) && !(p[i] == '-' && label > 0)) {
+            return false;
+        }
+        label++;
+    }
+    if (labels < 2)
+        return false;
+    if (tld_alpha)
+        return n - last >= 2;
+    return n - last >= 5 && strncasecmp((const char *)p + last, "xn--", 4) == 0;
+}
+
+/* Adds a domain name found in text, lower-cased when it has capitals. */
+static void add_domain(kz_log_reader *r, const unsigned char *p, size_t n, bool upper)
+{
+    if (upper)
+        kz__rec_add_copy(r, "domain-name", "value", (const char *)p, n, true);
+    else
+        kz__rec_add(r, "domain-name", "value", (const char *)p, n);
+}
+
+/* True when p is an e-mail address by the strict rule above. */
+static bool email_ok(const unsigned char *p, size_t n)
+{
+    const unsigned char *at = memchr(p, '@', n);
+    size_t local;
+    bool upper;
+
+    if (at == NULL || memchr(at + 1, '@', n - (size_t)(at - p) - 1) != NULL)
+        return false;
+    local = (size_t)(at - p);
+    if (local == 0 || local > 64 || p[0] == '.' || p[local - 1] == '.')
+        return false;
+    for (size_t i = 0; i < local; i++)
+        if (!(cls[p[i]] & (C_DIGIT | C_ALPHA)) && p[i] != '.' && p[i] != '_' && p[i] != '%' &&
+            p[i] != '+' && p[i] != '-')
+            return false;
+    return domain_ok(at + 1, n - local - 1, &upper);
+}
+
+/* An IPv6 address (a zone after '%' dropped) or false. */
+static bool try_ipv6(kz_log_reader *r, const unsigned char *p, size_t n)
+{
+    const unsigned char *pct = memchr(p, '%', n);
+    size_t colons = 0;
+
+    if (pct != NULL)
+        n = (size_t)(pct - p);
+    if (n < 2 || n > 45 || (n == 2 && p[0] == ':' && p[1] == ':'))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == ':')
+            colons++;
+        else if (!(cls[p[i]] & C_HEX) && p[i] != '.')
+            return false;
+    }
+    return colons >= 2 && kz__rec_ip(r, (const char *)p, n, KZ__IP_ONLY);
+}
+
+/* One part of a token (no ':' in it): an e-mail address, an IPv4 address, a domain, a hash. */
+static void part(kz_log_reader *r, const unsigned char *p, size_t n)
+{
+    unsigned any = 0, all = C_HEX;
+    bool upper;
+
+    while (n > 0 && p[n - 1] == '.')
+        n--;
+    while (n > 0 && p[0] == '.') {
+        p++;
+        n--;
+    }
+    for (size_t i = 0; i < n; i++) {
+        any |= cls[p[i]];
+        all &= cls[p[i]];
+    }
+    if (any & C_AT) {
+        if (email_ok(p, n))
+            (void)kz__rec_email(r, (const char *)p, n);
+    } else if (any & C_DOT) {
+        if (!(any & C_ALPHA)) {
+            if (ipv4_ok(p, n))
+                kz__rec_add(r, "ipv4-addr", "value", (const char *)p, n);
+        } else if (domain_ok(p, n, &upper)) {
+            add_domain(r, p, n, upper);
+        }
+    } else if ((all & C_HEX) && (n == 32 || n == 40 || n == 64)) {
+        (void)kz__rec_hash(r, "file", (const char *)p, n);
+    }
+}
+
+/* A token holding '.', ':' or '@'. */
+static void token(kz_log_reader *r, const unsigned char *p, size_t n, unsigned any)
+{
+    if (!(any & C_COLON)) {
+        part(r, p, n);
+        return;
+    }
+    if (try_ipv6(r, p, n))
+        return;
+    for (size_t i = 0, s = 0; i <= n; i++)
+        if (i == n || p[i] == ':') {
+            if (i > s)
+                part(r, p + s, i - s);
+            s = i + 1;
+        }
+}
+
+/* True when the URL's last byte c is punctuation that ends a sentence, not the URL. */
+static bool url_trailer(const unsigned char *p, size_t n)
+{
+    unsigned char c = p[n - 1];
+    int open = 0, close = 0;
+    unsigned char o;
+
+    if (memchr(".,;:!?'", c, 7) != NULL)
+        return true;
+    if (c != ')' && c != ']')
+        return false;
+    o = c == ')' ? '(' : '[';
+    for (size_t i = 0; i < n; i++) {
+        open += p[i] == o;
+        close += p[i] == c;
+    }
+    return close > open;
+}
+
+/* The host of a URL (after "://", up to the end of the authority) as an address or domain. */
+static void url_host(kz_log_reader *r, const unsigned char *p, size_t n)
+{
+    const unsigned char *at;
+    size_t i = 0;
+    bool upper;
+
+    while (i < n && p[i] != '/' && p[i] != '?' && p[i] != '#')
+        i++;
+    n = i;
+    if ((at = memrchr(p, '@', n)) != NULL) { /* user:password@ */
+        n -= (size_t)(at + 1 - p);
+        p = at + 1;
+    }
+    if (n > 0 && p[0] == '[') {
+        const unsigned char *rb = memchr(p, ']', n);
+        if (rb != NULL)
+            (void)try_ipv6(r, p + 1, (size_t)(rb - p - 1));
+        return;
+    }
+    for (i = 0; i < n && p[i] != ':'; i++)
+        ;
+    n = i;
+    while (n > 0 && p[n - 1] == '.')
+        n--;
+    if (ipv4_ok(p, n))
+        kz__rec_add(r, "ipv4-addr", "value", (const char *)p, n);
+    else if (domain_ok(p, n, &upper))
+        add_domain(r, p, n, upper);
+}
+
+/*
+ * A URL whose scheme token is p[s, i) and whose "//" starts at i. Returns where the scan goes
+ * on: after the URL, or after "//" when there is no host.
+ */
+static size_t url(kz_log_reader *r, const unsigned char *p, size_t s, size_t i, size_t n)
+{
+    size_t j = i + 2, host = j;
+
+    while (j < n && !(cls[p[j]] & C_STOP))
+        j++;
+    while (j > host && url_trailer(p + s, j - s))
+        j--;
+    if (j == host || p[host] == '/')
+        return i + 2;
+    kz__rec_add(r, "url", "value", (const char *)p + s, j - s);
+    url_host(r, p + host, j - host);
+    return j;
+}
+
+/* True when p[s, i) is a URL scheme we take and "//" follows. */
+static bool url_scheme(const unsigned char *p, size_t s, size_t i, size_t n)
+{
+    size_t len = i - s;
+
+    if (i + 2 >= n || p[i] != '/' || p[i + 1] != '/' || p[i - 1] != ':')
+        return false;
+    return (len == 5 && strncasecmp((const char *)p + s, "http:", 5) == 0) ||
+           (len == 6 && strncasecmp((const char *)p + s, "https:", 6) == 0) ||
+           (len == 4 && strncasecmp((const char *)p + s, "ftp:", 4) == 0);
+}
+
+/* One text line (see the top of the file). */
+kz__line_result kz__text_line(kz_log_reader *r, kz_sv line)
+{
+    const unsigned char *p = (const unsigned char *)line.p;
+    size_t n = line.n, i = 0, done = 0;
+
+    r->rec.log = "text";
+    if (n >= 19 && (cls[p[0]] & C_DIGIT) && p[4] == '-') {
+        size_t used = kz__iso_time(line.p, n, &r->rec.time);
+        r->rec.has_time = used > 0;
+        i = done = used;
+    }
+    /*
+     * The hot loop looks for bytes that can make a token interesting ('.', ':', '@') and counts
+     * the current run of hex digits; only then does it find the token's ends and look at it.
+     * The branch is rarely taken, so the loop runs at about a byte per cycle.
+     */
+    while (i < n) {
+        size_t s, j;
+        unsigned any = 0, all = C_HEX, hex = 0;
+
+        for (; i < n; i++) { /* branch-free but for the exit: hex is 0 unless C_HEX */
+            unsigned c = cls[p[i]];
+            hex = (hex + 1) & (0u - ((c & C_HEX) >> 1));
+            if ((c & (C_DOT | C_COLON | C_AT)) | (hex >> 5))
+                break;
+        }
+        if (i == n)
+            break;
+        for (s = i; s > done && (cls[p[s - 1]] & C_TOK); s--)
+            ;
+        for (j = i; j < n && (cls[p[j]] & C_TOK); j++)
+            ;
+        for (size_t k = s; k < j; k++) {
+            any |= cls[p[k]];
+            all &= cls[p[k]];
+        }
+        if ((any & C_COLON) && url_scheme(p, s, j, n))
+            j = url(r, p, s, j, n);
+        else if (any & (C_DOT | C_COLON | C_AT))
+            token(r, p + s, j - s, any);
+        else if ((all & C_HEX) && (j - s == 32 || j - s == 40 || j - s == 64))
+            (void)kz__rec_hash(r, "file", (const char *)p + s, j - s);
+        i = done = j;
+    }
+    return KZ__LINE_RECORD;
+}
