@@ -153,7 +153,7 @@ void kz_taxii_version_text(kz_sv stored, char out[KZ_TIME_MAX]);
 
 /* ---- authentication --------------------------------------------------------------------------- */
 
-/* Hashes a password with argon2id (t=3, m=64 MiB, p=1, 16-byte salt) into its encoded form. */
+/* Hashes a password with argon2id (t=2, m=19 MiB, p=1, 16-byte salt) into its encoded form. */
 KZ_NODISCARD kz_rc kz_auth_hash_password(const char *pw, size_t n, char out[KZ_PWHASH_MAX],
                                          kz_err *err);
 /* True when pw matches the encoded argon2id hash. */
@@ -175,6 +175,7 @@ typedef struct {
 typedef struct kz_auth kz_auth;
 
 /* The verified-credential cache, shared by all worker threads. ttl_s: seconds an entry lives. */
+/* ttl_s <= 0 caches nothing. One argon2id verification runs at a time per kz_auth. */
 KZ_NODISCARD kz_rc kz_auth_new(int ttl_s, kz_auth **out, kz_err *err);
 void kz_auth_free(kz_auth *a);
 

@@ -77,6 +77,7 @@ int cmd_stats(cli_ctx *c, int argc, char **argv);
 int cmd_pattern(cli_ctx *c, int argc, char **argv);
 int cmd_help(cli_ctx *c, int argc, char **argv);
 int cmd_serve(cli_ctx *c, int argc, char **argv);      /* cmd_serve.c */
+int cmd_scan(cli_ctx *c, int argc, char **argv);       /* cmd_scan.c */
 int cmd_user(cli_ctx *c, int argc, char **argv);       /* cmd_user.c */
 int cmd_collection(cli_ctx *c, int argc, char **argv); /* cmd_collection.c */
 int cmd_root(cli_ctx *c, int argc, char **argv);       /* cmd_collection.c */

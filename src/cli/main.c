@@ -17,6 +17,7 @@ static const struct {
     {"stats", cmd_stats},
     {"pattern", cmd_pattern},
     {"serve", cmd_serve},
+    {"scan", cmd_scan},
     {"user", cmd_user},
     {"collection", cmd_collection},
     {"root", cmd_root},

@@ -1,7 +1,7 @@
 /*
  * auth.c - who is asking: argon2id password hashes, API tokens, client certificates mapped to
- * users, and the verified-credential cache that spares the server an argon2id run (64 MiB, a
- * tenth of a second or more) on every request of a client that sends Basic credentials.
+ * users, and the verified-credential cache that spares the server an argon2id run (19 MiB, tens
+ * of milliseconds) on every request of a client that sends Basic credentials.
  *
  * The cache never holds a password. Its key is an HMAC-SHA-256, under a random key made for this
  * process, of user + '\0' + password; each entry also keeps a SHA-256 of the stored password hash
@@ -13,6 +13,10 @@
  * A wrong password and an unknown user give the same answer and cost the same: for a user that
  * does not exist, or has no password, one argon2id verification runs against a fixed dummy hash.
  * kz_auth_new with ttl_s <= 0 caches nothing (every Basic request runs argon2id).
+ *
+ * One argon2id verification runs at a time per kz_auth (verify_mu): each needs its 19 MiB of
+ * working memory, and a burst of first logins (or of guesses) must not multiply the server's
+ * resident memory. Logins wait for each other; requests answered from the cache do not.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -27,9 +31,11 @@
 
 #include "kizuna/taxii.h"
 
-/* argon2id parameters: RFC 9106's second recommended option (64 MiB, 3 passes, 1 lane). */
-#define PW_T_COST 3
-#define PW_M_COST 65536 /* KiB */
+/* argon2id parameters: OWASP's recommended minimum (19 MiB, 2 passes, 1 lane), which keeps the
+ * server's peak memory low; hashes record their own parameters, so stronger ones made elsewhere
+ * still verify. */
+#define PW_T_COST 2
+#define PW_M_COST 19456 /* KiB */
 #define PW_LANES 1
 #define PW_SALT_BYTES 16
 #define PW_HASH_BYTES 32
@@ -41,8 +47,8 @@
 
 /* Verified against when the user does not exist or has no password, so that the answer takes as
  * long as for a wrong password. Same parameters as a real hash; its password is nobody's. */
-static const char dummy_hash[] = "$argon2id$v=19$m=65536,t=3,p=1$a2l6dW5hLWR1bW15LXNsdA$"
-                                 "Rg/bj/DpyWp38HzlVekmMZ3NC4drFoPYiWE/Wa2WPpg";
+static const char dummy_hash[] = "$argon2id$v=19$m=19456,t=2,p=1$a2l6dW5hLWR1bW15LXNsdA$"
+                                 "csmNPlvqpWVVZ05Flgavr8TgokSBpw93g20Yc7G2AyQ";
 
 typedef struct {
     bool used;
@@ -55,6 +61,7 @@ typedef struct {
 
 struct kz_auth {
     pthread_mutex_t mu;
+    pthread_mutex_t verify_mu; /* one argon2id verification at a time */
     int64_t ttl_ns; /* 0: nothing is cached */
     uint64_t next_stamp;
     unsigned char hmac_key[32];
@@ -209,6 +216,11 @@ kz_rc kz_auth_new(int ttl_s, kz_auth **out, kz_err *err)
         rc = kz_fail(err, KZ_ENOMEM, "cannot make the credential cache's mutex");
         goto out;
     }
+    if (pthread_mutex_init(&a->verify_mu, NULL) != 0) {
+        pthread_mutex_destroy(&a->mu);
+        rc = kz_fail(err, KZ_ENOMEM, "cannot make the password check's mutex");
+        goto out;
+    }
     a->ttl_ns = ttl_s > 0 ? (int64_t)ttl_s * 1000000000 : 0;
     *out = a;
     a = NULL; /* ownership moved to the caller */
@@ -226,6 +238,7 @@ void kz_auth_free(kz_auth *a)
     if (a == NULL)
         return;
     pthread_mutex_destroy(&a->mu);
+    pthread_mutex_destroy(&a->verify_mu);
     explicit_bzero(a, sizeof *a);
     free(a);
 }
@@ -308,6 +321,19 @@ static kz_rc invalid(kz_err *err)
     return kz_fail(err, KZ_EINVAL, "invalid credentials");
 }
 
+/* kz_auth_check_password, one at a time per kz_auth (a may be NULL: no serialising). */
+static bool check_serialised(kz_auth *a, const char *encoded, const char *pw, size_t n)
+{
+    bool ok;
+
+    if (a == NULL)
+        return kz_auth_check_password(encoded, pw, n);
+    pthread_mutex_lock(&a->verify_mu);
+    ok = kz_auth_check_password(encoded, pw, n);
+    pthread_mutex_unlock(&a->verify_mu);
+    return ok;
+}
+
 /* Basic: the stored argon2id hash, through the cache. */
 static kz_rc auth_basic(kz_auth *a, kz_store *s, const kz_taxii_cred *c, char user[KZ_NAME_MAX],
                         kz_err *err)
@@ -322,7 +348,7 @@ static kz_rc auth_basic(kz_auth *a, kz_store *s, const kz_taxii_cred *c, char us
     rc = kz_store_user_get(s, c->user, stored, &serr);
     if (rc == KZ_ENOTFOUND || (rc == KZ_OK && stored[0] == '\0')) {
         /* Costs what a wrong password costs, so that timing does not tell who exists. */
-        (void)kz_auth_check_password(dummy_hash, c->secret, c->secret_n);
+        (void)check_serialised(a, dummy_hash, c->secret, c->secret_n);
         rc = invalid(err);
         goto out;
     }
@@ -334,7 +360,7 @@ static kz_rc auth_basic(kz_auth *a, kz_store *s, const kz_taxii_cred *c, char us
         use_cache = false;
     if (use_cache && cache_hit(a, key, c->user, pw_sha)) {
         rc = KZ_OK;
-    } else if (kz_auth_check_password(stored, c->secret, c->secret_n)) {
+    } else if (check_serialised(a, stored, c->secret, c->secret_n)) {
         if (use_cache)
             cache_put(a, key, c->user, pw_sha);
         rc = KZ_OK;
