@@ -322,6 +322,36 @@ static kz_rc list_sources(json_t *const *recs, size_t n, json_t *out)
 }
 
 /* Builds the view key by key; see vuln.h and the helpers above for each rule. */
+/*
+ * One record (most vulnerabilities have one source): the view is the record itself, with
+ * "source" as "sources": [source]; no uniting or dropping of repeats to do. A shallow copy: the
+ * values are shared with the record (both are read-only once made).
+ */
+static kz_rc merge_one(json_t *rec, json_t **out, kz_err *err)
+{
+    json_t *view = json_object(), *v, *sources = NULL;
+    const char *key;
+
+    if (view == NULL)
+        goto oom;
+    json_object_foreach(rec, key, v) {
+        if (strcmp(key, "source") == 0) {
+            if ((sources = json_array()) == NULL || json_array_append(sources, v) != 0 ||
+                json_object_set_new(view, "sources", sources) != 0)
+                goto oom;
+            sources = NULL;
+        } else if (json_object_set(view, key, v) != 0) {
+            goto oom;
+        }
+    }
+    *out = view;
+    return KZ_OK;
+oom:
+    json_decref(sources);
+    json_decref(view);
+    return kz_fail(err, KZ_ENOMEM, "out of memory merging records");
+}
+
 kz_rc kz_vuln_merge(json_t *const *recs, size_t n, json_t **out, kz_err *err)
 {
     json_t *view = NULL, *aliases = NULL, *text = NULL;
@@ -333,6 +363,8 @@ kz_rc kz_vuln_merge(json_t *const *recs, size_t n, json_t **out, kz_err *err)
         rc = kz_fail(err, KZ_EUSAGE, "no records to merge");
         goto out;
     }
+    if (n == 1 && json_is_object(recs[0]))
+        return merge_one(recs[0], out, err);
     for (size_t r = 0; r < n; r++) {
         const json_t *v = json_object_get(recs[r], "id");
         if (id == NULL && json_is_string(v) && strncmp(json_string_value(v), "CVE-", 4) == 0)
