@@ -4,9 +4,10 @@
  * embedded `objects` dictionaries.
  *
  * Each simple observation expression ([ ... ]) is evaluated once per observation into a match
- * list; the observation operators and qualifiers are then combined by a pruned greedy search
- * (earliest-ending bindings first, time windows narrowed by WITHIN, START/STOP and FOLLOWEDBY),
- * never by enumerating combinations. The search is bounded by a work budget (KZ_ELIMIT past it).
+ * list; the observation operators and qualifiers are then combined by a complete backtracking
+ * search (time windows narrowed by WITHIN, START/STOP and FOLLOWEDBY, REPEATS copies bound in a
+ * canonical order, forward checking of the simple goals). It is bounded by a work budget
+ * (KZ_ELIMIT past it), which only contrived patterns reach.
  *
  * Semantics chosen (STIX 2.1 Part 9):
  *   - Comparisons in one [ ] are evaluated against the objects of ONE observation. Comparisons on
@@ -16,12 +17,14 @@
  *     same observation (SCO id in 2.1, dictionary key in 2.0).
  *   - A missing property makes a comparison false (negated or not); comparing a value with a
  *     constant of an incompatible type is an evaluation error (KZ_EINVAL).
+ *   - An observed-data stands for number_observed observations (the OASIS reference matcher
+ *     reads it so): it may be bound up to that many times, e.g. by REPEATS; results list it once.
  *   - AND, FOLLOWEDBY and REPEATS bind distinct observations. FOLLOWEDBY needs every observation
  *     of the left side to have last_observed <= first_observed of every observation of the right.
  *     WITHIN n SECONDS: max(last_observed) - min(first_observed) <= n over the binding.
  *     START s STOP e: every observation has first_observed >= s and last_observed < e.
- *   - The search is greedy: a reported match is always a real binding, but in contrived cases
- *     where observations could be shared differently between operands a match may be missed.
+ *   - Strings compare by their UTF-8 bytes: case-sensitive, no Unicode normalisation (a
+ *     precomposed and a decomposed character differ); LIKE's _ and MATCHES' . are one code point.
  */
 #ifndef KIZUNA_PATTERN_EVAL_H
 #define KIZUNA_PATTERN_EVAL_H

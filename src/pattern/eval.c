@@ -5,9 +5,11 @@
  * qualifiers.
  *
  * Comparisons run once per (simple expression, observation) into sorted match lists. The search
- * then picks, for each operand, the admissible unused observation that ends earliest, which keeps
- * FOLLOWEDBY chains and REPEATS linear; WITHIN tries each observation's first_observed as the
- * start of its window. Every step counts against a work budget.
+ * is a complete depth-first backtracking over goals (see "the binding search" below): every
+ * AND operand, REPEATS copy and FOLLOWEDBY step is a goal, candidates are tried in
+ * first_observed order, WITHIN tries each observation's first_observed as the start of its
+ * window. An observed-data stands for number_observed observations, so it may be bound that
+ * many times. Every step counts against a work budget.
  */
 #include <arpa/inet.h>
 #include <math.h>
@@ -28,6 +30,7 @@
 #define KZ_EVAL_MAX_OBJS 100000u   /* objects in one observation */
 #define KZ_EVAL_WORK_MAX 20000000u /* steps of one evaluation */
 #define KZ_EVAL_MAX_ANY 16         /* [*] steps followed in one path */
+#define KZ_EVAL_MAX_DEPTH 20000u   /* recursion of the binding search (two per observation) */
 
 typedef struct {
     kz_time first, last;
@@ -316,14 +319,18 @@ typedef struct {
 } kz_regex;
 #endif
 
+typedef struct kz_goal kz_goal;
+
 typedef struct {
     const kz_obs_set *set;
     kz_err *err;
     size_t work;
     kz_match_list *lists;
     size_t nlists, caplists;
-    unsigned char *used;
+    size_t *used; /* bindings per observation, at most its number_observed */
     size_t *stack;
+    kz_goal *goals;
+    size_t ngoals, capgoals;
     size_t nstack, capstack;
 #ifdef KZ_HAVE_PCRE2
     kz_regex *rx;
@@ -854,11 +861,40 @@ static const kz_match_list *list_of(const kz_eval *e, const kz_pattern_obs *node
 
 /* ---- the binding search ---- */
 
+/*
+ * The search is a depth-first backtracking over a stack of goals, so it is complete: when a
+ * binding exists under the semantics in pattern_eval.h it is found (or the work budget runs out
+ * first, KZ_ELIMIT). Goals:
+ *   NODE  bind `node` with its first nq qualifiers inside window w;
+ *   SEQ   the previous operand of a FOLLOWEDBY is bound (from stack position mark): bind `kid`
+ *         no earlier than that binding ended;
+ *   REP   one copy of a REPEATS is bound (from mark): check that copies are in canonical order
+ *         and bind the next one.
+ * Three things keep it fast: copies of a REPEATS are bound in canonical order (the smallest
+ * observation index of each copy does not decrease), which removes the n! orderings of
+ * interchangeable copies; before each branch every simple goal on top of the stack must still
+ * have a candidate (forward checking), and the one with the fewest candidates is bound first;
+ * and a REPEATS of a simple expression first counts whether enough candidates remain.
+ */
+
 /* Admissible observations: first_observed >= lo (if has_lo), last_observed <= hi (if has_hi). */
 typedef struct {
     bool has_lo, has_hi;
     kz_time lo, hi;
 } kz_window;
+
+typedef enum { KZ_GOAL_NODE, KZ_GOAL_SEQ, KZ_GOAL_REP } kz_goal_kind;
+
+struct kz_goal {
+    kz_goal_kind kind;
+    const kz_pattern_obs *node; /* NODE, REP: the node; SEQ: the operand to bind next */
+    size_t nq;                  /* NODE, REP: qualifiers of node applied */
+    kz_window w;
+    size_t lo_idx;  /* NODE on a bare simple node: candidates have set index >= lo_idx */
+    size_t mark;    /* SEQ, REP: stack position where the previous binding starts */
+    int64_t remain;  /* REP: copies still to bind after the one just bound */
+    size_t prev_min; /* REP: smallest observation index of the copy before */
+};
 
 static kz_rc push(kz_eval *e, size_t i)
 {
@@ -871,25 +907,41 @@ static kz_rc push(kz_eval *e, size_t i)
         e->capstack = cap;
     }
     e->stack[e->nstack++] = i;
-    e->used[i] = 1;
+    e->used[i]++;
     return KZ_OK;
 }
 
 static void pop_to(kz_eval *e, size_t n)
 {
     while (e->nstack > n)
-        e->used[e->stack[--e->nstack]] = 0;
+        e->used[e->stack[--e->nstack]]--;
 }
 
-/* The latest last_observed of the binding's observations from stack position `from`. */
-static kz_time stack_last(const kz_eval *e, size_t from)
+static kz_rc goal_push(kz_eval *e, const kz_goal *g)
 {
-    kz_time t = e->set->v[e->stack[from]].last;
+    if (e->ngoals == e->capgoals) {
+        size_t cap = e->capgoals ? e->capgoals * 2 : 32;
+        kz_goal *nv = realloc(e->goals, cap * sizeof *nv);
+        if (nv == NULL)
+            return kz_fail(e->err, KZ_ENOMEM, "out of memory");
+        e->goals = nv;
+        e->capgoals = cap;
+    }
+    e->goals[e->ngoals++] = *g;
+    return KZ_OK;
+}
 
-    for (size_t i = from + 1; i < e->nstack; i++)
-        if (kz_time_cmp(&e->set->v[e->stack[i]].last, &t) > 0)
-            t = e->set->v[e->stack[i]].last;
-    return t;
+static kz_goal node_goal(const kz_pattern_obs *node, size_t nq, kz_window w, size_t lo_idx)
+{
+    kz_goal g;
+
+    memset(&g, 0, sizeof g);
+    g.kind = KZ_GOAL_NODE;
+    g.node = node;
+    g.nq = nq;
+    g.w = w;
+    g.lo_idx = lo_idx;
+    return g;
 }
 
 static kz_time time_add(kz_time t, const kz_pattern_lit *secs, bool *inf)
@@ -901,7 +953,7 @@ static kz_time time_add(kz_time t, const kz_pattern_lit *secs, bool *inf)
     if (*inf)
         return t;
     t.sec += (int64_t)whole;
-    t.nsec += (int32_t)((f - whole) * 1e9);
+    t.nsec += (int32_t)llround((f - whole) * 1e9);
     if (t.nsec >= 1000000000) {
         t.sec++;
         t.nsec -= 1000000000;
@@ -909,200 +961,337 @@ static kz_time time_add(kz_time t, const kz_pattern_lit *secs, bool *inf)
     return t;
 }
 
-static kz_rc find(kz_eval *e, const kz_pattern_obs *node, size_t nq, kz_window w, bool *ok);
-
-static kz_rc find_simple(kz_eval *e, const kz_pattern_obs *node, kz_window w, bool *ok)
+static bool bare_simple(const kz_goal *g)
 {
-    const kz_match_list *l = list_of(e, node);
-    size_t lo = 0, hi, best = SIZE_MAX;
+    return g->kind == KZ_GOAL_NODE && g->nq == 0 && g->node->kind == KZ_PAT_OBS_SIMPLE;
+}
+
+/* The position in l of the first match with first_observed >= w->lo. */
+static size_t list_start(const kz_eval *e, const kz_match_list *l, const kz_window *w)
+{
+    size_t a = 0, b = l->n;
+
+    if (!w->has_lo)
+        return 0;
+    while (a < b) {
+        size_t m = a + (b - a) / 2;
+        if (kz_time_cmp(&e->set->v[l->idx[m]].first, &w->lo) < 0)
+            a = m + 1;
+        else
+            b = m;
+    }
+    return a;
+}
+
+/* Whether observation i may still be bound to the simple goal g. */
+static bool admissible(const kz_eval *e, const kz_goal *g, size_t i)
+{
+    const kz_obs *o = &e->set->v[i];
+
+    if (i < g->lo_idx || e->used[i] >= (size_t)o->count)
+        return false;
+    return !g->w.has_hi || kz_time_cmp(&o->last, &g->w.hi) <= 0;
+}
+
+/* Counts, up to cap, the bindings still open to the simple goal g (number_observed each). */
+static kz_rc cand_count(kz_eval *e, const kz_goal *g, size_t cap, size_t *n)
+{
+    const kz_match_list *l = list_of(e, g->node);
     kz_rc rc;
 
-    *ok = false;
+    *n = 0;
     if (l == NULL)
         return kz_fail(e->err, KZ_EUSAGE, "internal: no match list");
-    hi = l->n;
-    if (w.has_lo) {
-        /* First match with first_observed >= w.lo (matches are in first_observed order). */
-        size_t a = 0, b = l->n;
-        while (a < b) {
-            size_t m = a + (b - a) / 2;
-            if (kz_time_cmp(&e->set->v[l->idx[m]].first, &w.lo) < 0)
-                a = m + 1;
-            else
-                b = m;
-        }
-        lo = a;
-    }
-    for (size_t k = lo; k < hi; k++) {
+    for (size_t k = list_start(e, l, &g->w); k < l->n && *n < cap; k++) {
         const kz_obs *o = &e->set->v[l->idx[k]];
         if ((rc = spend(e, 1)) != KZ_OK)
             return rc;
-        if (w.has_hi && kz_time_cmp(&o->first, &w.hi) > 0)
+        if (g->w.has_hi && kz_time_cmp(&o->first, &g->w.hi) > 0)
             break;
-        if (e->used[l->idx[k]] || (w.has_hi && kz_time_cmp(&o->last, &w.hi) > 0))
-            continue;
-        if (best == SIZE_MAX || kz_time_cmp(&o->last, &e->set->v[best].last) < 0)
-            best = l->idx[k];
+        if (admissible(e, g, l->idx[k]))
+            *n += (size_t)o->count - e->used[l->idx[k]];
     }
-    if (best == SIZE_MAX)
-        return KZ_OK;
-    if ((rc = push(e, best)) != KZ_OK)
-        return rc;
-    *ok = true;
     return KZ_OK;
 }
 
-/* All operands in the given order (reverse when rev), each on observations not yet used. */
-static kz_rc find_all(kz_eval *e, const kz_pattern_obs *node, kz_window w, bool rev, bool seq,
-                      bool *ok)
+static kz_rc solve(kz_eval *e, size_t depth, bool *ok);
+
+/* Pushes g and solves; the goal stack is as it was on return. */
+static kz_rc solve_with(kz_eval *e, const kz_goal *g, size_t depth, bool *ok)
 {
-    size_t base = e->nstack;
-    const kz_pattern_obs *kids[64];
-    const kz_pattern_obs **kv = kids;
-    size_t n = 0;
-    kz_rc rc = KZ_OK;
+    size_t ng = e->ngoals;
+    kz_rc rc;
 
     *ok = false;
-    if (node->nkids > 64 && (kv = malloc(node->nkids * sizeof *kv)) == NULL)
-        return kz_fail(e->err, KZ_ENOMEM, "out of memory");
-    for (const kz_pattern_obs *k = node->first; k != NULL && n < node->nkids; k = k->next)
-        kv[n++] = k;
-    for (size_t i = 0; i < n; i++) {
-        const kz_pattern_obs *k = kv[rev ? n - 1 - i : i];
-        size_t mark = e->nstack;
-        bool r;
-        if ((rc = find(e, k, k->nquals, w, &r)) != KZ_OK)
-            goto out;
-        if (!r) {
-            pop_to(e, base);
-            goto out;
-        }
-        if (seq) {
-            /* FOLLOWEDBY: the next operand starts no earlier than this one ended. */
-            kz_time t = stack_last(e, mark);
-            if (!w.has_lo || kz_time_cmp(&t, &w.lo) > 0)
-                w.lo = t;
-            w.has_lo = true;
-        }
-    }
-    *ok = true;
-out:
-    if (kv != kids)
-        free(kv);
+    if ((rc = goal_push(e, g)) != KZ_OK)
+        return rc;
+    rc = solve(e, depth + 1, ok);
+    e->ngoals = ng;
     return rc;
 }
 
-static kz_rc find_bare(kz_eval *e, const kz_pattern_obs *node, kz_window w, bool *ok)
+static kz_rc expand_simple(kz_eval *e, const kz_goal *g, size_t depth, bool *ok)
 {
+    const kz_match_list *l = list_of(e, g->node);
+    size_t mark = e->nstack;
     kz_rc rc;
-    size_t base = e->nstack;
 
-    *ok = false;
-    switch (node->kind) {
-        case KZ_PAT_OBS_SIMPLE: return find_simple(e, node, w, ok);
-        case KZ_PAT_OBS_AND:
-            if ((rc = find_all(e, node, w, false, false, ok)) != KZ_OK || *ok)
-                return rc;
-            return find_all(e, node, w, true, false, ok);
-        case KZ_PAT_OBS_FOLLOWEDBY: return find_all(e, node, w, false, true, ok);
-        case KZ_PAT_OBS_OR: {
-            /* The operand whose binding ends earliest leaves the most room to what follows. */
-            const kz_pattern_obs *best = NULL;
-            kz_time best_t = {0, 0, 0};
-            for (const kz_pattern_obs *k = node->first; k != NULL; k = k->next) {
-                bool r;
-                if ((rc = find(e, k, k->nquals, w, &r)) != KZ_OK)
-                    return rc;
-                if (r) {
-                    kz_time t = stack_last(e, base);
-                    if (best == NULL || kz_time_cmp(&t, &best_t) < 0) {
-                        best = k;
-                        best_t = t;
-                    }
-                    pop_to(e, base);
-                }
-            }
-            if (best == NULL)
-                return KZ_OK;
-            return find(e, best, best->nquals, w, ok);
-        }
+    if (l == NULL)
+        return kz_fail(e->err, KZ_EUSAGE, "internal: no match list");
+    for (size_t k = list_start(e, l, &g->w); k < l->n; k++) {
+        const kz_obs *o = &e->set->v[l->idx[k]];
+        if ((rc = spend(e, 1)) != KZ_OK)
+            return rc;
+        if (g->w.has_hi && kz_time_cmp(&o->first, &g->w.hi) > 0)
+            break;
+        if (!admissible(e, g, l->idx[k]))
+            continue;
+        if ((rc = push(e, l->idx[k])) != KZ_OK)
+            return rc;
+        if ((rc = solve(e, depth + 1, ok)) != KZ_OK || *ok)
+            return rc;
+        pop_to(e, mark);
     }
     return KZ_OK;
 }
 
-/* Finds a binding of node with its first nq qualifiers applied, inside window w. */
-static kz_rc find(kz_eval *e, const kz_pattern_obs *node, size_t nq, kz_window w, bool *ok)
+/* The smallest observation index bound from stack position mark on. */
+static size_t stack_min(const kz_eval *e, size_t mark)
 {
-    const kz_pattern_qual *q = node->quals;
-    size_t base = e->nstack;
+    size_t m = SIZE_MAX;
+
+    for (size_t i = mark; i < e->nstack; i++)
+        if (e->stack[i] < m)
+            m = e->stack[i];
+    return m;
+}
+
+/* The latest last_observed bound from stack position mark on (mark < nstack). */
+static kz_time stack_last(const kz_eval *e, size_t mark)
+{
+    kz_time t = e->set->v[e->stack[mark]].last;
+
+    for (size_t i = mark + 1; i < e->nstack; i++)
+        if (kz_time_cmp(&e->set->v[e->stack[i]].last, &t) > 0)
+            t = e->set->v[e->stack[i]].last;
+    return t;
+}
+
+/* Binds the next copy of a REPEATS (rep->remain copies are still to bind, this one included);
+ * min_idx is the smallest observation index of the copy before, 0 for the first. */
+static kz_rc next_copy(kz_eval *e, const kz_goal *rep, size_t min_idx, size_t depth, bool *ok)
+{
+    kz_goal copy = node_goal(rep->node, rep->nq, rep->w, 0);
+    kz_goal marker = *rep;
+    size_t ng = e->ngoals;
     kz_rc rc;
 
     *ok = false;
-    if ((rc = spend(e, 1)) != KZ_OK)
+    if (rep->node->kind == KZ_PAT_OBS_SIMPLE && rep->nq == 0) {
+        size_t n;
+        /* Copies of a simple expression: one observation each, in index order. */
+        copy.lo_idx = min_idx;
+        if ((rc = cand_count(e, &copy, (size_t)rep->remain, &n)) != KZ_OK)
+            return rc;
+        if (n < (size_t)rep->remain)
+            return KZ_OK;
+    }
+    marker.remain = rep->remain - 1;
+    marker.mark = e->nstack;
+    marker.prev_min = min_idx;
+    if (marker.remain > 0 && (rc = goal_push(e, &marker)) != KZ_OK)
         return rc;
-    if (nq == 0)
-        return find_bare(e, node, w, ok);
-    for (size_t i = 0; i + 1 < nq && q != NULL; i++)
+    rc = solve_with(e, &copy, depth, ok);
+    e->ngoals = ng;
+    return rc;
+}
+
+static kz_rc expand_qual(kz_eval *e, const kz_goal *g, size_t depth, bool *ok)
+{
+    const kz_pattern_qual *q = g->node->quals;
+    kz_goal sub = node_goal(g->node, g->nq - 1, g->w, 0);
+    kz_rc rc;
+
+    for (size_t i = 0; i + 1 < g->nq && q != NULL; i++)
         q = q->next;
     if (q == NULL)
-        return find_bare(e, node, w, ok);
+        return kz_fail(e->err, KZ_EUSAGE, "internal: missing qualifier");
     switch (q->kind) {
         case KZ_PAT_QUAL_STARTSTOP: {
             kz_time stop = q->stop;
-            /* last_observed < stop, as last_observed <= stop - 1ns. */
+            /* last_observed < stop, as last_observed <= stop - 1ns (times are whole ns). */
             if (stop.nsec > 0) {
                 stop.nsec--;
             } else {
                 stop.sec--;
                 stop.nsec = 999999999;
             }
-            if (!w.has_lo || kz_time_cmp(&q->start, &w.lo) > 0)
-                w.lo = q->start;
-            w.has_lo = true;
-            if (!w.has_hi || kz_time_cmp(&stop, &w.hi) < 0)
-                w.hi = stop;
-            w.has_hi = true;
-            return find(e, node, nq - 1, w, ok);
+            if (!sub.w.has_lo || kz_time_cmp(&q->start, &sub.w.lo) > 0)
+                sub.w.lo = q->start;
+            sub.w.has_lo = true;
+            if (!sub.w.has_hi || kz_time_cmp(&stop, &sub.w.hi) < 0)
+                sub.w.hi = stop;
+            sub.w.has_hi = true;
+            return solve_with(e, &sub, depth, ok);
         }
-        case KZ_PAT_QUAL_REPEATS:
-            for (int64_t t = 0; t < q->times; t++) {
-                bool r;
-                if ((rc = find(e, node, nq - 1, w, &r)) != KZ_OK)
-                    return rc;
-                if (!r) {
-                    pop_to(e, base);
-                    return KZ_OK;
-                }
-            }
-            *ok = true;
-            return KZ_OK;
-        case KZ_PAT_QUAL_WITHIN: {
-            /* Some binding observation starts the window: try each first_observed in turn. */
+        case KZ_PAT_QUAL_REPEATS: {
+            kz_goal rep = sub;
+            rep.kind = KZ_GOAL_REP;
+            rep.remain = q->times;
+            return next_copy(e, &rep, 0, depth, ok);
+        }
+        case KZ_PAT_QUAL_WITHIN:
+            /* Some bound observation starts the window: try each first_observed in turn. */
             for (size_t i = 0; i < e->set->n; i++) {
                 const kz_time *t0 = &e->set->v[i].first;
-                kz_window ww = w;
-                bool inf;
+                kz_goal ww = sub;
                 kz_time end;
+                bool inf;
+                if ((rc = spend(e, 1)) != KZ_OK)
+                    return rc;
                 if (i > 0 && kz_time_cmp(t0, &e->set->v[i - 1].first) == 0)
                     continue;
-                if (w.has_lo && kz_time_cmp(t0, &w.lo) < 0)
+                if (g->w.has_lo && kz_time_cmp(t0, &g->w.lo) < 0)
                     continue;
-                if (w.has_hi && kz_time_cmp(t0, &w.hi) > 0)
+                if (g->w.has_hi && kz_time_cmp(t0, &g->w.hi) > 0)
                     break;
-                ww.lo = *t0;
-                ww.has_lo = true;
+                ww.w.lo = *t0;
+                ww.w.has_lo = true;
                 end = time_add(*t0, &q->within, &inf);
-                if (!inf && (!ww.has_hi || kz_time_cmp(&end, &ww.hi) < 0)) {
-                    ww.hi = end;
-                    ww.has_hi = true;
+                if (!inf && (!ww.w.has_hi || kz_time_cmp(&end, &ww.w.hi) < 0)) {
+                    ww.w.hi = end;
+                    ww.w.has_hi = true;
                 }
-                if ((rc = find(e, node, nq - 1, ww, ok)) != KZ_OK || *ok)
+                if ((rc = solve_with(e, &ww, depth, ok)) != KZ_OK || *ok)
                     return rc;
             }
             return KZ_OK;
+    }
+    return KZ_OK;
+}
+
+static kz_rc expand(kz_eval *e, const kz_goal *g, size_t depth, bool *ok)
+{
+    size_t ng = e->ngoals;
+    kz_rc rc = KZ_OK;
+
+    *ok = false;
+    if (g->kind == KZ_GOAL_SEQ) {
+        /* FOLLOWEDBY: this operand starts no earlier than the previous one ended. */
+        kz_goal next = *g, kid = node_goal(g->node, g->node->nquals, g->w, 0);
+        kz_time t = stack_last(e, g->mark);
+        if (!kid.w.has_lo || kz_time_cmp(&t, &kid.w.lo) > 0)
+            kid.w.lo = t;
+        kid.w.has_lo = true;
+        next.node = g->node->next;
+        next.mark = e->nstack;
+        if (next.node != NULL && (rc = goal_push(e, &next)) != KZ_OK)
+            return rc;
+        rc = solve_with(e, &kid, depth, ok);
+        e->ngoals = ng;
+        return rc;
+    }
+    if (g->kind == KZ_GOAL_REP) {
+        size_t m = stack_min(e, g->mark);
+        if (m < g->prev_min) /* not the canonical order of interchangeable copies */
+            return KZ_OK;
+        if (g->remain <= 0)
+            return solve(e, depth + 1, ok);
+        return next_copy(e, g, m, depth, ok);
+    }
+    if (g->nq > 0)
+        return expand_qual(e, g, depth, ok);
+    switch (g->node->kind) {
+        case KZ_PAT_OBS_SIMPLE: return expand_simple(e, g, depth, ok);
+        case KZ_PAT_OBS_AND: {
+            /* Every operand, on observations of its own: all become goals at once. */
+            const kz_pattern_obs *kids[64];
+            const kz_pattern_obs **kv = kids;
+            size_t n = 0;
+            if (g->node->nkids > 64 && (kv = malloc(g->node->nkids * sizeof *kv)) == NULL)
+                return kz_fail(e->err, KZ_ENOMEM, "out of memory");
+            for (const kz_pattern_obs *k = g->node->first; k != NULL && n < g->node->nkids;
+                 k = k->next)
+                kv[n++] = k;
+            for (size_t i = n; i-- > 0 && rc == KZ_OK;) {
+                kz_goal kg = node_goal(kv[i], kv[i]->nquals, g->w, 0);
+                rc = goal_push(e, &kg);
+            }
+            if (kv != kids)
+                free(kv);
+            if (rc == KZ_OK)
+                rc = solve(e, depth + 1, ok);
+            e->ngoals = ng;
+            return rc;
+        }
+        case KZ_PAT_OBS_OR:
+            for (const kz_pattern_obs *k = g->node->first; k != NULL; k = k->next) {
+                kz_goal kg = node_goal(k, k->nquals, g->w, 0);
+                if ((rc = solve_with(e, &kg, depth, ok)) != KZ_OK || *ok)
+                    return rc;
+            }
+            return KZ_OK;
+        case KZ_PAT_OBS_FOLLOWEDBY: {
+            const kz_pattern_obs *k = g->node->first;
+            kz_goal seq = *g, kg = node_goal(k, k->nquals, g->w, 0);
+            seq.kind = KZ_GOAL_SEQ;
+            seq.node = k->next;
+            seq.mark = e->nstack;
+            if ((rc = goal_push(e, &seq)) != KZ_OK)
+                return rc;
+            rc = solve_with(e, &kg, depth, ok);
+            e->ngoals = ng;
+            return rc;
         }
     }
     return KZ_OK;
+}
+
+/* Solves the goal stack: binds every goal on it, or leaves everything as it was. */
+static kz_rc solve(kz_eval *e, size_t depth, bool *ok)
+{
+    size_t ng = e->ngoals, nst = e->nstack, pick;
+    kz_goal g, tmp;
+    kz_rc rc;
+
+    *ok = false;
+    if ((rc = spend(e, 1)) != KZ_OK)
+        return rc;
+    if (ng == 0) {
+        *ok = true;
+        return KZ_OK;
+    }
+    if (depth > KZ_EVAL_MAX_DEPTH)
+        return kz_fail(e->err, KZ_ELIMIT, "pattern binds more than %u observations",
+                       KZ_EVAL_MAX_DEPTH / 2);
+    pick = ng - 1;
+    if (bare_simple(&e->goals[ng - 1])) {
+        /* Forward checking over the simple goals on top; bind the most constrained first. */
+        size_t best = SIZE_MAX;
+        for (size_t i = ng; i-- > 0 && bare_simple(&e->goals[i]);) {
+            size_t n;
+            if ((rc = cand_count(e, &e->goals[i], 2, &n)) != KZ_OK)
+                return rc;
+            if (n == 0)
+                return KZ_OK;
+            if (n < best) {
+                best = n;
+                pick = i;
+            }
+        }
+    }
+    tmp = e->goals[pick];
+    e->goals[pick] = e->goals[ng - 1];
+    e->goals[ng - 1] = tmp;
+    g = e->goals[--e->ngoals];
+    rc = expand(e, &g, depth, ok);
+    /* Put the goal stack back as it was (expand left it at ng - 1 goals). */
+    e->ngoals = ng;
+    e->goals[ng - 1] = e->goals[pick];
+    e->goals[pick] = g;
+    if (rc != KZ_OK || !*ok)
+        pop_to(e, nst);
+    return rc;
 }
 
 static int size_order(const void *a, const void *b)
@@ -1115,7 +1304,9 @@ kz_rc kz_pattern_eval(const kz_pattern *p, const kz_obs_set *set, kz_eval_result
 {
     kz_eval e;
     kz_window w = {false, false, {0, 0, 0}, {0, 0, 0}};
+    kz_goal g;
     const kz_pattern_obs *root;
+    size_t n = 0;
     kz_rc rc = KZ_ENOMEM;
     bool ok = false;
 
@@ -1126,7 +1317,7 @@ kz_rc kz_pattern_eval(const kz_pattern *p, const kz_obs_set *set, kz_eval_result
     e.set = set;
     e.err = err;
     root = kz_pattern_root(p);
-    if ((e.used = calloc(set->n ? set->n : 1, 1)) == NULL)
+    if ((e.used = calloc(set->n ? set->n : 1, sizeof *e.used)) == NULL)
         goto out;
 #ifdef KZ_HAVE_PCRE2
     if ((e.md = pcre2_match_data_create(1, NULL)) == NULL ||
@@ -1137,7 +1328,8 @@ kz_rc kz_pattern_eval(const kz_pattern *p, const kz_obs_set *set, kz_eval_result
 #endif
     if ((rc = build_lists(&e, root)) != KZ_OK)
         goto out;
-    if ((rc = find(&e, root, root->nquals, w, &ok)) != KZ_OK)
+    g = node_goal(root, root->nquals, w, 0);
+    if ((rc = solve_with(&e, &g, 0, &ok)) != KZ_OK)
         goto out;
     if (ok && e.nstack > 0) {
         rc = KZ_ENOMEM;
@@ -1145,7 +1337,11 @@ kz_rc kz_pattern_eval(const kz_pattern *p, const kz_obs_set *set, kz_eval_result
             goto out;
         memcpy(out->obs, e.stack, e.nstack * sizeof *out->obs);
         qsort(out->obs, e.nstack, sizeof *out->obs, size_order);
-        out->nobs = e.nstack;
+        /* An observed-data with number_observed > 1 may be bound more than once: list it once. */
+        for (size_t i = 0; i < e.nstack; i++)
+            if (n == 0 || out->obs[n - 1] != out->obs[i])
+                out->obs[n++] = out->obs[i];
+        out->nobs = n;
     }
     out->matched = ok;
     rc = KZ_OK;
@@ -1159,6 +1355,7 @@ out:
     free(e.lists);
     free(e.used);
     free(e.stack);
+    free(e.goals);
 #ifdef KZ_HAVE_PCRE2
     for (size_t i = 0; i < e.nrx; i++)
         pcre2_code_free(e.rx[i].code);

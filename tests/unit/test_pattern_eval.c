@@ -30,9 +30,9 @@ static void ts(int sec, char buf[KZ_TIME_MAX])
     kz_time_format(&t, 0, buf);
 }
 
-/* Appends a 2.1 observed-data seen from sec to sec_last with the SCOs in scos_json (an array
- * text; each SCO needs an id) to objs. */
-static void add_od(json_t *objs, int sec, int sec_last, const char *scos_json)
+/* Appends a 2.1 observed-data seen `count` times from sec to sec_last with the SCOs in
+ * scos_json (an array text; each SCO needs an id) to objs. */
+static void add_od_count(json_t *objs, int sec, int sec_last, int count, const char *scos_json)
 {
     char first[KZ_TIME_MAX], last[KZ_TIME_MAX], id[80];
     json_error_t jerr;
@@ -51,11 +51,16 @@ static void add_od(json_t *objs, int sec, int sec_last, const char *scos_json)
         json_array_append(objs, s);
     }
     od = json_pack("{s:s, s:s, s:s, s:s, s:i, s:o}", "type", "observed-data", "id", id,
-                   "first_observed", first, "last_observed", last, "number_observed", 1,
+                   "first_observed", first, "last_observed", last, "number_observed", count,
                    "object_refs", refs);
     assert_non_null(od);
     json_array_append_new(objs, od);
     json_decref(scos);
+}
+
+static void add_od(json_t *objs, int sec, int sec_last, const char *scos_json)
+{
+    add_od_count(objs, sec, sec_last, 1, scos_json);
 }
 
 /* Evaluates pattern over objs: returns 1 (match) or 0, and fails the test on an error. When
@@ -742,9 +747,275 @@ static void test_eval_work_budget_stops_hostile_patterns(void **state)
     (void)state;
     for (int i = 0; i < 5000; i++)
         add_od(o, i, i, "[{\"type\":\"x-ev\",\"id\":\"x-ev--1\",\"n\":\"a\"}]");
-    assert_int_equal(
-        eval_rc("([x-ev:n = 'a'] REPEATS 4000 TIMES) WITHIN 3000 SECONDS", o, KZ_ELIMIT, NULL), -1);
+    /* Counting the candidates answers this one at once now: 3001 observations at most fit. */
+    assert_int_equal(eval("([x-ev:n = 'a'] REPEATS 4000 TIMES) WITHIN 3000 SECONDS", o), 0);
+    /* Twelve interchangeable operands over eleven observations per window: a pigeonhole the
+     * backtracking search does not see, so the budget stops it. */
+    assert_int_equal(eval_rc("([x-ev:n = 'a'] AND [x-ev:n = 'a'] AND [x-ev:n = 'a'] AND "
+                             "[x-ev:n = 'a'] AND [x-ev:n = 'a'] AND [x-ev:n = 'a'] AND "
+                             "[x-ev:n = 'a'] AND [x-ev:n = 'a'] AND [x-ev:n = 'a'] AND "
+                             "[x-ev:n = 'a'] AND [x-ev:n = 'a'] AND [x-ev:n = 'a']) "
+                             "WITHIN 10 SECONDS",
+                             o, KZ_ELIMIT, NULL),
+                     -1);
     json_decref(o);
+}
+
+/* ---- rules checked against STIX 2.1 Part 9 and the OASIS reference matcher ---- */
+
+static void test_eval_and_search_finds_a_binding_greedy_order_misses(void **state)
+{
+    json_t *t = json_array();
+    kz_eval_result r;
+
+    (void)state;
+    add_od(t, 0, 0, "[{\"type\":\"x-ev\",\"id\":\"x-ev--a\",\"n\":\"a\"}]");
+    add_od(t, 1, 1, "[{\"type\":\"x-ev\",\"id\":\"x-ev--b\",\"n\":\"b\"}]");
+    add_od(t, 2, 2, "[{\"type\":\"x-ev\",\"id\":\"x-ev--c\",\"n\":\"c\"}]");
+    /* The only binding is [a OR b]=b, [a]=a, [b OR c]=c; earliest-first fails in both orders. */
+    assert_int_equal(eval_rc("[x-ev:n = 'a' OR x-ev:n = 'b'] AND [x-ev:n = 'a'] AND "
+                             "[x-ev:n = 'b' OR x-ev:n = 'c']",
+                             t, KZ_OK, &r),
+                     1);
+    assert_int_equal(r.nobs, 3);
+    kz_eval_result_free(&r);
+    assert_int_equal(eval("[x-ev:n = 'a' OR x-ev:n = 'b'] AND [x-ev:n = 'b' OR x-ev:n = 'a']", t),
+                     1);
+    /* Three operands that all need a or b, over two such observations: no binding. */
+    assert_int_equal(eval("[x-ev:n = 'a' OR x-ev:n = 'b'] AND [x-ev:n = 'a'] AND "
+                          "[x-ev:n = 'b' OR x-ev:n = 'a']",
+                          t),
+                     0);
+    assert_int_equal(eval("[x-ev:n = 'c' OR x-ev:n = 'b'] AND [x-ev:n = 'a' OR x-ev:n = 'c'] AND "
+                          "[x-ev:n = 'b' OR x-ev:n = 'a']",
+                          t),
+                     1);
+    /* A FOLLOWEDBY inside an AND: the AND operand must leave the early 'a' to the sequence. */
+    assert_int_equal(eval("[x-ev:n = 'a' OR x-ev:n = 'c'] AND "
+                          "([x-ev:n = 'a'] FOLLOWEDBY [x-ev:n = 'b'])",
+                          t),
+                     1);
+    json_decref(t);
+}
+
+static void test_eval_number_observed_counts_as_that_many_observations(void **state)
+{
+    json_t *t = json_array();
+    kz_eval_result r;
+
+    (void)state;
+    add_od_count(t, 0, 60, 3, "[{\"type\":\"x-ev\",\"id\":\"x-ev--a\",\"n\":\"a\"}]");
+    add_od(t, 100, 100, "[{\"type\":\"x-ev\",\"id\":\"x-ev--b\",\"n\":\"b\"}]");
+    assert_int_equal(eval_rc("[x-ev:n = 'a'] REPEATS 3 TIMES", t, KZ_OK, &r), 1);
+    /* The one observed-data is listed once in the result. */
+    assert_int_equal(r.nobs, 1);
+    assert_int_equal(r.obs[0], 0);
+    kz_eval_result_free(&r);
+    assert_int_equal(eval("[x-ev:n = 'a'] REPEATS 4 TIMES", t), 0);
+    assert_int_equal(eval("[x-ev:n = 'a'] AND [x-ev:n = 'a'] AND [x-ev:n = 'a']", t), 1);
+    assert_int_equal(
+        eval("[x-ev:n = 'a'] AND [x-ev:n = 'a'] AND [x-ev:n = 'a'] AND [x-ev:n = 'a']", t), 0);
+    assert_int_equal(eval("([x-ev:n = 'a'] REPEATS 3 TIMES) FOLLOWEDBY [x-ev:n = 'b']", t), 1);
+    assert_int_equal(eval("[x-ev:n = 'b'] REPEATS 2 TIMES", t), 0);
+    json_decref(t);
+}
+
+static void test_eval_timestamps_compare_by_instant_not_by_fraction_digits(void **state)
+{
+    json_t *o = one("[{\"type\":\"x-t\",\"id\":\"x-t--1\",\"at\":\"2020-05-01T00:00:00.5Z\","
+                    "\"whole\":\"2020-05-01T00:00:00Z\"}]");
+
+    (void)state;
+    assert_int_equal(eval("[x-t:at = t'2020-05-01T00:00:00.500Z']", o), 1);
+    assert_int_equal(eval("[x-t:at = t'2020-05-01T00:00:00.500000000Z']", o), 1);
+    assert_int_equal(eval("[x-t:at > t'2020-05-01T00:00:00.499999Z']", o), 1);
+    assert_int_equal(eval("[x-t:at < t'2020-05-01T00:00:00.5Z']", o), 0);
+    assert_int_equal(eval("[x-t:whole = t'2020-05-01T00:00:00.000Z']", o), 1);
+    assert_int_equal(eval("[x-t:whole IN (t'2020-05-01T00:00:00.0Z')]", o), 1);
+    assert_int_equal(eval("[x-t:at != t'2020-05-01T00:00:00Z']", o), 1);
+    json_decref(o);
+}
+
+static void test_eval_strings_compare_bytewise_without_normalisation_or_case_folding(
+    void **state)
+{
+    /* e-acute precomposed (U+00E9) and decomposed (e U+0301). */
+    json_t *o = one("[{\"type\":\"x-u\",\"id\":\"x-u--1\",\"nfc\":\"caf\xc3\xa9\","
+                    "\"nfd\":\"cafe\xcc\x81\"}]");
+
+    (void)state;
+    assert_int_equal(eval("[x-u:nfc = 'caf\xc3\xa9']", o), 1);
+    /* Not normalised: the decomposed form is a different string. */
+    assert_int_equal(eval("[x-u:nfd = 'caf\xc3\xa9']", o), 0);
+    assert_int_equal(eval("[x-u:nfd != 'caf\xc3\xa9']", o), 1);
+    assert_int_equal(eval("[x-u:nfd IN ('caf\xc3\xa9')]", o), 0);
+    assert_int_equal(eval("[x-u:nfc LIKE 'caf_']", o), 1);
+    assert_int_equal(eval("[x-u:nfd LIKE 'caf_']", o), 0);
+    assert_int_equal(eval("[x-u:nfd LIKE 'caf__']", o), 1);
+    /* Case-sensitive: U+00C9 is not U+00E9. */
+    assert_int_equal(eval("[x-u:nfc = 'caf\xc3\x89']", o), 0);
+    assert_int_equal(eval("[x-u:nfc LIKE 'CAF%']", o), 0);
+    /* Ordering is by UTF-8 bytes, which is code point order. */
+    assert_int_equal(eval("[x-u:nfc > 'cafz']", o), 1);
+#ifdef KZ_HAVE_PCRE2
+    /* MATCHES works on code points (PCRE2_UTF): . is one character. */
+    assert_int_equal(eval("[x-u:nfc MATCHES '^caf.$']", o), 1);
+    assert_int_equal(eval("[x-u:nfd MATCHES '^caf.$']", o), 0);
+    assert_int_equal(eval("[x-u:nfc MATCHES '^CAF']", o), 0);
+    assert_int_equal(eval("[x-u:nfc MATCHES '(?i)^CAF\xc3\x89$']", o), 1);
+#endif
+    json_decref(o);
+}
+
+static void test_eval_like_has_no_escape_character(void **state)
+{
+    json_t *o = one("[{\"type\":\"x-l\",\"id\":\"x-l--1\",\"pct\":\"50%\",\"bs\":\"a\\\\b\","
+                    "\"us\":\"a_b\",\"nl\":\"a\\nb\"}]");
+
+    (void)state;
+    /* % and _ are always wildcards; they match themselves too. */
+    assert_int_equal(eval("[x-l:pct LIKE '50%']", o), 1);
+    assert_int_equal(eval("[x-l:pct LIKE '5_%']", o), 1);
+    assert_int_equal(eval("[x-l:us LIKE 'a_b']", o), 1);
+    /* A backslash is an ordinary character ('a\\\\%' in the pattern is a, \, %). */
+    assert_int_equal(eval("[x-l:bs LIKE 'a\\\\%']", o), 1);
+    assert_int_equal(eval("[x-l:pct LIKE '50\\\\%']", o), 0);
+    /* % and _ match any character, newline included. */
+    assert_int_equal(eval("[x-l:nl LIKE 'a_b']", o), 1);
+    assert_int_equal(eval("[x-l:nl LIKE 'a%']", o), 1);
+    assert_int_equal(eval("[x-l:nl LIKE '']", o), 0);
+    json_decref(o);
+}
+
+static void test_eval_cidr_host_bits_and_prefix_edges(void **state)
+{
+    json_t *o = one("[{\"type\":\"ipv4-addr\",\"id\":\"ipv4-addr--1\",\"value\":\"10.1.2.0/24\"},"
+                    "{\"type\":\"ipv6-addr\",\"id\":\"ipv6-addr--1\",\"value\":\"2001:db8::/32\"},"
+                    "{\"type\":\"x-host\",\"id\":\"x-host--1\",\"value\":\"10.1.2.3\"}]");
+
+    (void)state;
+    /* Host bits set in the constant are ignored: the block is its prefix. */
+    assert_int_equal(eval("[x-host:value ISSUBSET '10.1.2.77/24']", o), 1);
+    assert_int_equal(eval("[ipv4-addr:value ISSUPERSET '10.1.2.77']", o), 1);
+    assert_int_equal(eval("[ipv4-addr:value ISSUPERSET '10.1.3.0/24']", o), 0);
+    /* A block is a subset and a superset of itself; a wider one is not inside it. */
+    assert_int_equal(eval("[ipv4-addr:value ISSUBSET '10.1.2.0/24']", o), 1);
+    assert_int_equal(eval("[ipv4-addr:value ISSUPERSET '10.1.2.0/24']", o), 1);
+    assert_int_equal(eval("[ipv4-addr:value ISSUBSET '10.1.2.0/25']", o), 0);
+    assert_int_equal(eval("[ipv4-addr:value ISSUBSET '0.0.0.0/0']", o), 1);
+    assert_int_equal(eval("[ipv6-addr:value ISSUPERSET '2001:db8:1::/48']", o), 1);
+    assert_int_equal(eval("[ipv6-addr:value ISSUPERSET '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff']",
+                          o),
+                     1);
+    assert_int_equal(eval("[ipv6-addr:value ISSUBSET '2001:db8::/31']", o), 1);
+    assert_int_equal(eval("[ipv6-addr:value ISSUBSET '2001:db8::/33']", o), 0);
+    assert_int_equal(eval("[ipv6-addr:value ISSUBSET '::/0']", o), 1);
+    assert_int_equal(eval("[ipv6-addr:value ISSUPERSET '10.1.2.3']", o), 0);
+    assert_int_equal(eval_rc("[ipv6-addr:value ISSUBSET '::/129']", o, KZ_EINVAL, NULL), -1);
+    assert_int_equal(eval_rc("[ipv4-addr:value ISSUBSET '10.0.0.0/-1']", o, KZ_EINVAL, NULL), -1);
+    assert_int_equal(eval_rc("[ipv4-addr:value ISSUBSET '10.0.0.0/']", o, KZ_EINVAL, NULL), -1);
+    json_decref(o);
+}
+
+static void test_eval_not_negates_every_operator(void **state)
+{
+    json_t *o = file_obs();
+
+    (void)state;
+    assert_int_equal(eval("[file:name NOT != 'a.exe']", o), 1);
+    assert_int_equal(eval("[file:size NOT <= 99]", o), 1);
+    assert_int_equal(eval("[file:size NOT >= 100]", o), 0);
+    assert_int_equal(eval("[file:name NOT IN ('a.exe')]", o), 0);
+    assert_int_equal(eval("[file:name NOT LIKE 'a%']", o), 0);
+    assert_int_equal(eval("[file:x_missing NOT LIKE 'a%']", o), 0);
+    assert_int_equal(eval("[file:x_missing NOT IN ('a')]", o), 0);
+#ifdef KZ_HAVE_PCRE2
+    assert_int_equal(eval("[file:name NOT MATCHES '^a']", o), 0);
+#endif
+    /* A type error stays an error under NOT. */
+    assert_int_equal(eval_rc("[file:size NOT = 'big']", o, KZ_EINVAL, NULL), -1);
+    json_decref(o);
+}
+
+static void test_eval_quoted_keys_reach_keys_with_dots_and_quotes(void **state)
+{
+    json_t *o = one("[{\"type\":\"x-q\",\"id\":\"x-q--1\",\"d\":{\"a.b\":1,\"it's\":2,"
+                    "\"a\":{\"b\":3}}}]");
+
+    (void)state;
+    assert_int_equal(eval("[x-q:d.'a.b' = 1]", o), 1);
+    assert_int_equal(eval("[x-q:d.a.b = 3]", o), 1);
+    assert_int_equal(eval("[x-q:d.a.b = 1]", o), 0);
+    assert_int_equal(eval("[x-q:d.'it\\'s' = 2]", o), 1);
+    assert_int_equal(eval("[EXISTS x-q:d.'a.b']", o), 1);
+    assert_int_equal(eval("[EXISTS x-q:d.'a.c']", o), 0);
+    json_decref(o);
+}
+
+static void test_eval_spec_example_within_followedby_and_start_stop(void **state)
+{
+    const char *within = "([ipv4-addr:value = '198.51.100.1/32' OR "
+                         "ipv4-addr:value = '203.0.113.33/32' OR "
+                         "ipv6-addr:value = '2001:0db8:dead:beef:dead:beef:dead:0001/128'] "
+                         "FOLLOWEDBY [domain-name:value = 'example.com']) WITHIN 600 SECONDS";
+    const char *startstop = "[file:name = 'foo.dll'] START t'2016-06-01T00:00:00Z' "
+                            "STOP t'2016-07-01T00:00:00Z'";
+    json_t *near = json_array(), *far = json_array(), *before = json_array();
+    json_t *in = json_loads("[{\"type\":\"observed-data\",\"id\":\"observed-data--1\","
+                            "\"first_observed\":\"2016-06-30T23:59:59.999Z\","
+                            "\"last_observed\":\"2016-06-30T23:59:59.999Z\","
+                            "\"number_observed\":1,\"object_refs\":[\"file--1\"]},"
+                            "{\"type\":\"file\",\"id\":\"file--1\",\"name\":\"foo.dll\"}]",
+                            0, NULL);
+    json_t *out = json_loads("[{\"type\":\"observed-data\",\"id\":\"observed-data--1\","
+                             "\"first_observed\":\"2016-06-30T23:59:00Z\","
+                             "\"last_observed\":\"2016-07-01T00:00:00Z\","
+                             "\"number_observed\":1,\"object_refs\":[\"file--1\"]},"
+                             "{\"type\":\"file\",\"id\":\"file--1\",\"name\":\"foo.dll\"}]",
+                             0, NULL);
+
+    (void)state;
+    add_od(near, 0, 0,
+           "[{\"type\":\"ipv4-addr\",\"id\":\"ipv4-addr--1\",\"value\":\"203.0.113.33/32\"}]");
+    add_od(near, 600, 600,
+           "[{\"type\":\"domain-name\",\"id\":\"domain-name--1\",\"value\":\"example.com\"}]");
+    add_od(far, 0, 0,
+           "[{\"type\":\"ipv4-addr\",\"id\":\"ipv4-addr--1\",\"value\":\"203.0.113.33/32\"}]");
+    add_od(far, 601, 601,
+           "[{\"type\":\"domain-name\",\"id\":\"domain-name--1\",\"value\":\"example.com\"}]");
+    add_od(before, 0, 0,
+           "[{\"type\":\"domain-name\",\"id\":\"domain-name--1\",\"value\":\"example.com\"}]");
+    add_od(before, 10, 10,
+           "[{\"type\":\"ipv6-addr\",\"id\":\"ipv6-addr--1\","
+           "\"value\":\"2001:0db8:dead:beef:dead:beef:dead:0001/128\"}]");
+    assert_int_equal(eval(within, near), 1);
+    assert_int_equal(eval(within, far), 0);    /* 601 seconds apart */
+    assert_int_equal(eval(within, before), 0); /* the domain came first */
+    assert_non_null(in);
+    assert_non_null(out);
+    assert_int_equal(eval(startstop, in), 1);
+    assert_int_equal(eval(startstop, out), 0); /* last_observed reaches STOP */
+    json_decref(near);
+    json_decref(far);
+    json_decref(before);
+    json_decref(in);
+    json_decref(out);
+}
+
+static void test_eval_followedby_needs_all_left_to_end_before_right_starts(void **state)
+{
+    json_t *t = json_array();
+
+    (void)state;
+    add_od(t, 0, 50, "[{\"type\":\"x-ev\",\"id\":\"x-ev--a\",\"n\":\"a\"}]");
+    add_od(t, 20, 20, "[{\"type\":\"x-ev\",\"id\":\"x-ev--b\",\"n\":\"b\"}]");
+    add_od(t, 50, 60, "[{\"type\":\"x-ev\",\"id\":\"x-ev--c\",\"n\":\"c\"}]");
+    /* a lasts until 50: b (20) overlaps it, c (from 50) follows it (equal instants allowed). */
+    assert_int_equal(eval("[x-ev:n = 'a'] FOLLOWEDBY [x-ev:n = 'b']", t), 0);
+    assert_int_equal(eval("[x-ev:n = 'a'] FOLLOWEDBY [x-ev:n = 'c']", t), 1);
+    assert_int_equal(eval("([x-ev:n = 'a'] AND [x-ev:n = 'b']) FOLLOWEDBY [x-ev:n = 'c']", t), 1);
+    assert_int_equal(eval("[x-ev:n = 'b'] FOLLOWEDBY ([x-ev:n = 'a'] AND [x-ev:n = 'c'])", t), 0);
+    json_decref(t);
 }
 
 int main(void)
@@ -775,6 +1046,16 @@ int main(void)
         cmocka_unit_test(test_eval_repeats_and_long_ands_do_not_explode),
         cmocka_unit_test(test_eval_lookup_callback_resolves_object_refs),
         cmocka_unit_test(test_eval_work_budget_stops_hostile_patterns),
+        cmocka_unit_test(test_eval_and_search_finds_a_binding_greedy_order_misses),
+        cmocka_unit_test(test_eval_number_observed_counts_as_that_many_observations),
+        cmocka_unit_test(test_eval_timestamps_compare_by_instant_not_by_fraction_digits),
+        cmocka_unit_test(test_eval_strings_compare_bytewise_without_normalisation_or_case_folding),
+        cmocka_unit_test(test_eval_like_has_no_escape_character),
+        cmocka_unit_test(test_eval_cidr_host_bits_and_prefix_edges),
+        cmocka_unit_test(test_eval_not_negates_every_operator),
+        cmocka_unit_test(test_eval_quoted_keys_reach_keys_with_dots_and_quotes),
+        cmocka_unit_test(test_eval_spec_example_within_followedby_and_start_stop),
+        cmocka_unit_test(test_eval_followedby_needs_all_left_to_end_before_right_starts),
     };
     return cmocka_run_group_tests_name("pattern_eval", tests, NULL, NULL);
 }
