@@ -5,31 +5,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "kizuna/vuln.h"
+#include "fuzz_vuln.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Checks each record's shape and drops it; a record that fails the check is a bug. */
-static kz_rc check_record(void *ctx, json_t *rec)
-{
-    kz_err err;
-
-    (void)ctx;
-    if (kz_vuln_record_check(rec, &err) != KZ_OK)
-        abort();
-    json_decref(rec);
-    return KZ_OK;
-}
-
-/* Problems are expected for broken input; they only must not crash. */
-static void ignore_problem(void *ctx, const char *where, const char *msg)
-{
-    (void)ctx, (void)where, (void)msg;
-}
-
+/* Imports the bytes as JVN XML; the only failures allowed are invalid input and limits. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    kz_vuln_sink sink = {check_record, ignore_problem, NULL};
+    kz_vuln_sink sink = {fuzz_vuln_check_record, fuzz_vuln_note_problem, NULL};
     kz_limits lim = kz_limits_default();
     kz_err err;
     kz_rc rc;

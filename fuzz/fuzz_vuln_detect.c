@@ -10,42 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kizuna/vuln.h"
+#include "fuzz_vuln.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static kz_rc ignore_key(void *ctx, const char *key)
-{
-    (void)ctx, (void)key;
-    return KZ_OK;
-}
-
-/* Checks one record as the knowledge base would, then drops it. */
-static kz_rc check_record(void *ctx, json_t *rec)
-{
-    kz_err err;
-
-    (void)ctx;
-    if (kz_vuln_record_check(rec, &err) != KZ_OK) {
-        fprintf(stderr, "an importer gave a record that fails the check: %s\n", err.msg);
-        abort();
-    }
-    if (kz_vuln_record_keys(rec, ignore_key, NULL, &err) != KZ_OK)
-        abort();
-    json_decref(rec);
-    return KZ_OK;
-}
-
-static void ignore_problem(void *ctx, const char *where, const char *msg)
-{
-    (void)ctx;
-    if (where == NULL || msg == NULL)
-        abort();
-}
-
+/* Detects the format of the bytes and imports them; a failure must say why. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    kz_vuln_sink sink = {check_record, ignore_problem, NULL};
+    kz_vuln_sink sink = {fuzz_vuln_check_record_keys, fuzz_vuln_note_problem, NULL};
     kz_limits lim = kz_limits_default();
     /* A copy of exactly size bytes, so that ASan sees any read past the end. */
     char *copy = malloc(size ? size : 1);

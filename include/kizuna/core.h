@@ -120,6 +120,12 @@ KZ_NODISCARD kz_rc kz_time_parse(kz_sv s, kz_time *out, kz_err *err);
 int kz_time_cmp(const kz_time *a, const kz_time *b);
 kz_time kz_time_now(void);
 
+/*
+ * Days since 1970-01-01 (negative before) of year y, month m (1-12), day d (1-31) in the
+ * proleptic Gregorian calendar. The date is not checked: the caller validates the fields.
+ */
+int64_t kz_time_days_from_civil(int64_t y, unsigned m, unsigned d);
+
 /* Formats t with exactly `digits` fraction digits (0, 3, 6 or 9); buf needs KZ_TIME_MAX bytes. */
 #define KZ_TIME_MAX 32
 void kz_time_format(const kz_time *t, int digits, char buf[KZ_TIME_MAX]);
@@ -136,6 +142,18 @@ KZ_NODISCARD kz_rc kz_uuid5(const char *ns, const void *name, size_t len, char o
 
 /* The value of a hex digit (either case), or -1. */
 int kz_hexval(int c);
+
+/* The value of a base64 digit (standard alphabet: A-Z a-z 0-9 + /), or -1 ('=' included). */
+int kz_b64val(int c);
+
+/*
+ * Decodes standard base64 (RFC 4648 section 4), padded with '=' to groups of 4, from in into out
+ * (cap bytes; in.n / 4 * 3 always suffice). With canonical, the bits after the last byte must be
+ * zero (RFC 4648 section 3.5). Returns true with the byte count in *len (0 for an empty in);
+ * false when in is not such base64 or would decode to more than cap bytes (out then holds
+ * nothing the caller may use).
+ */
+bool kz_b64_decode(kz_sv in, bool canonical, unsigned char *out, size_t cap, size_t *len);
 
 /* Checked decimal parsing: the whole view must be digits and the value within [min, max]. */
 KZ_NODISCARD kz_rc kz_parse_i64(kz_sv s, int64_t min, int64_t max, int64_t *out);

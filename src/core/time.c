@@ -9,7 +9,7 @@
 #include "kizuna/core.h"
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's civil algorithm). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t kz_time_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
     int64_t era;
     unsigned yoe, doy, doe;
@@ -92,7 +92,7 @@ kz_rc kz_time_parse(kz_sv s, kz_time *out, kz_err *err)
         m > 59 || sec > 59)
         return kz_fail(err, KZ_EINVAL, "\"%.*s\" is not a real date and time",
                        (int)(s.n > 64 ? 64 : s.n), s.p);
-    out->sec = days_from_civil(Y, M, D) * 86400 + h * 3600 + m * 60 + sec;
+    out->sec = kz_time_days_from_civil(Y, M, D) * 86400 + h * 3600 + m * 60 + sec;
     out->nsec = (int32_t)ns;
     out->frac_digits = (int8_t)fd;
     return KZ_OK;

@@ -830,20 +830,6 @@ void kz__rec_http(kz_log_reader *r, kz_sv host, kz_sv uri, kz_sv method, kz_sv u
 
 /* ---- time ----------------------------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's civil algorithm). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    int64_t era;
-    unsigned yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned)(y - era * 400);
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
 /* n decimal digits at p as a number, or -1. */
 static int num(const char *p, size_t n)
 {
@@ -901,8 +887,8 @@ size_t kz__iso_time(const char *p, size_t n, kz_time *out)
     }
     if (s == 60)
         s = 59;
-    out->sec = days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 + mi * 60 + s -
-               sign * (oh * 3600 + om * 60);
+    out->sec = kz_time_days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 +
+               mi * 60 + s - sign * (oh * 3600 + om * 60);
     out->nsec = (int32_t)ns;
     out->frac_digits = (int8_t)fd;
     return i;

@@ -51,21 +51,6 @@ kz_rc kz_pat_decode_hex(kz_pat_arena *a, kz_sv body, size_t body_off, kz_sv *out
     return KZ_OK;
 }
 
-static int b64val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
 bool kz_pat_hex_decode(const char *s, size_t n, unsigned char *out)
 {
     if (n % 2 != 0)
@@ -79,33 +64,10 @@ bool kz_pat_hex_decode(const char *s, size_t n, unsigned char *out)
     return true;
 }
 
+/* Base64 into out, which has room for every byte (pattern_int.h). */
 bool kz_pat_b64_decode(const char *s, size_t n, bool canonical, unsigned char *out, size_t *outn)
 {
-    size_t o = 0;
-
-    if (n % 4 != 0)
-        return false;
-    for (size_t i = 0; i < n; i += 4) {
-        int v[4];
-        int pad = 0;
-        for (int k = 0; k < 4; k++) {
-            if (s[i + k] == '=' && i + 4 == n && k >= 2) {
-                v[k] = 0;
-                pad++;
-            } else if (pad > 0 || (v[k] = b64val((unsigned char)s[i + k])) < 0) {
-                return false;
-            }
-        }
-        if (canonical && ((pad == 2 && (v[1] & 15) != 0) || (pad == 1 && (v[2] & 3) != 0)))
-            return false;
-        out[o++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
-        if (pad < 2)
-            out[o++] = (unsigned char)((v[1] & 15) << 4 | v[2] >> 2);
-        if (pad < 1)
-            out[o++] = (unsigned char)((v[2] & 3) << 6 | v[3]);
-    }
-    *outn = o;
-    return true;
+    return kz_b64_decode((kz_sv){s, n}, canonical, out, n / 4 * 3, outn);
 }
 
 kz_rc kz_pat_decode_base64(kz_pat_arena *a, kz_sv body, size_t body_off, kz_sv *out, kz_err *err)
@@ -123,7 +85,7 @@ kz_rc kz_pat_decode_base64(kz_pat_arena *a, kz_sv body, size_t body_off, kz_sv *
     data = body.n - pad;
     for (size_t i = 0; i < body.n; i++) {
         unsigned char c = (unsigned char)body.p[i];
-        if (i < data && b64val(c) < 0)
+        if (i < data && kz_b64val(c) < 0)
             return kz_fail(err, KZ_EINVAL,
                            "position %zu: %s in b'...': base64 uses A-Z a-z 0-9 + / and '=' only "
                            "at the end",

@@ -733,52 +733,11 @@ bool kz_taxii_content_type_ok(kz_sv content_type)
 
 /* ---- Authorization ------------------------------------------------------------------------- */
 
-static int b64val(int c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
-/* Strict base64 (RFC 4648 section 4, padded, no unused bits set) into out; false if malformed. */
+/* Strict base64 (RFC 4648 section 4, padded, no unused bits set, not empty) into out; false if
+ * malformed or longer than cap. */
 static bool b64_decode(kz_sv in, unsigned char *out, size_t cap, size_t *len)
 {
-    size_t o = 0;
-
-    if (in.n == 0 || in.n % 4 != 0)
-        return false;
-    for (size_t i = 0; i < in.n; i += 4) {
-        int v[4], pad = 0;
-        uint32_t w;
-        for (int k = 0; k < 4; k++) {
-            int c = (unsigned char)in.p[i + (size_t)k];
-            if (c == '=' && i + 4 == in.n && k >= 2) {
-                v[k] = 0;
-                pad++;
-                continue;
-            }
-            if (pad > 0 || (v[k] = b64val(c)) < 0)
-                return false;
-        }
-        w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
-        if ((pad == 1 && (w & 0xff) != 0) || (pad == 2 && (w & 0xffff) != 0))
-            return false;
-        for (int k = 0; k < 3 - pad; k++) {
-            if (o == cap)
-                return false;
-            out[o++] = (unsigned char)(w >> (16 - 8 * k));
-        }
-    }
-    *len = o;
-    return true;
+    return in.n != 0 && kz_b64_decode(in, true, out, cap, len);
 }
 
 /* RFC 6750 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=". */

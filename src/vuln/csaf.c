@@ -37,6 +37,7 @@
 #include "kizuna/cvss.h"
 #include "kizuna/purl.h"
 #include "kizuna/vuln.h"
+#include "vuln_int.h"
 
 #define BRANCH_DEPTH_MAX 32 /* nesting of /product_tree/branches */
 #define REL_DEPTH_MAX 8     /* relationships whose component is itself a relationship */
@@ -707,23 +708,6 @@ static bool fix_version(const char *text, char *out, size_t cap)
 
 /* ---- one vulnerability ---------------------------------------------------------------------- */
 
-/* True if s is "CVE-<4 digits>-<4 or more digits>". */
-static bool is_cve(const char *s)
-{
-    size_t i, n;
-
-    if (s == NULL || strncmp(s, "CVE-", 4) != 0)
-        return false;
-    for (i = 4; i < 8; i++)
-        if (!isdigit((unsigned char)s[i]))
-            return false;
-    if (s[8] != '-')
-        return false;
-    for (n = 0, i = 9; isdigit((unsigned char)s[i]); i++)
-        n++;
-    return n >= 4 && s[i] == '\0';
-}
-
 /* Joins the texts of notes of one category with blank lines; false when there is none. */
 static kz_rc join_notes(const json_t *notes, const char *category, kz_buf *b)
 {
@@ -1251,7 +1235,7 @@ static kz_rc add_ids(csaf *c, const json_t *v, size_t index, json_t *rec)
 
     if (aliases == NULL)
         goto out;
-    if (cve != NULL && !is_cve(cve)) {
+    if (cve != NULL && !kz_vuln_is_cve(cve)) {
         problem(c, "/cve", "\"%.40s\" is not a CVE id; the vulnerability gets the document's id",
                 cve);
         cve = NULL;

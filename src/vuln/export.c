@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kizuna/vuln.h"
+#include "vuln_int.h"
 
 /*
  * The namespace of Kizuna's vulnerability-export ids. Fixed forever: changing it would give
@@ -31,41 +32,8 @@
  * revision is required): a fixed value rather than the clock, to stay deterministic. */
 #define FALLBACK_TIME "1970-01-01T00:00:00.000Z"
 
-typedef struct {
-    char **v;
-    size_t n, cap;
-} id_list;
-
-/* Frees the list's strings and empties it. */
-static void id_list_free(id_list *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    memset(l, 0, sizeof *l);
-}
-
-/* Appends a copy of id (also a kz_store_vids callback). */
-static kz_rc id_list_add(void *ctx, const char *id)
-{
-    id_list *l = ctx;
-
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 256;
-        char **v = realloc(l->v, cap * sizeof *v);
-        if (v == NULL)
-            return KZ_ENOMEM;
-        l->v = v;
-        l->cap = cap;
-    }
-    if ((l->v[l->n] = strdup(id)) == NULL)
-        return KZ_ENOMEM;
-    l->n++;
-    return KZ_OK;
-}
-
 /* True when id is in the list (lists here are one vulnerability's, so short). */
-static bool id_list_has(const id_list *l, const char *id)
+static bool id_list_has(const kz_strlist *l, const char *id)
 {
     for (size_t i = 0; i < l->n; i++)
         if (strcmp(l->v[i], id) == 0)
@@ -107,19 +75,6 @@ static json_t *tlp_clear(void)
                      "extension_type", "property-extension", "tlp_2_0", "clear");
 }
 
-/* True when s is CVE-YYYY-NNNN (four or more digits), as STIX wants for source "cve". */
-static bool is_cve(const char *s)
-{
-    size_t n = strlen(s), i;
-
-    if (n < 13 || strncmp(s, "CVE-", 4) != 0 || s[8] != '-')
-        return false;
-    for (i = 4; i < n; i++)
-        if (i != 8 && (s[i] < '0' || s[i] > '9'))
-            return false;
-    return true;
-}
-
 /* JVNDB-YYYY-NNNNNN: the year, for the entry's URL; 0 when s is not of that form. */
 static int jvndb_year(const char *s)
 {
@@ -156,7 +111,7 @@ static kz_rc add_ref(json_t *refs, const char *source, const char *ext_id, const
 static kz_rc external_refs(const json_t *view, json_t *refs)
 {
     const json_t *v;
-    id_list docs = {0};
+    kz_strlist docs = {0};
     kz_rc rc = KZ_OK;
     size_t i;
 
@@ -166,7 +121,7 @@ static kz_rc external_refs(const json_t *view, json_t *refs)
         char url[160];
         if (a == NULL)
             continue;
-        if (is_cve(a)) {
+        if (kz_vuln_is_cve(a)) {
             rc = add_ref(refs, "cve", a, NULL);
         } else if ((year = jvndb_year(a)) != 0 && strlen(a) < 64) {
             snprintf(url, sizeof url, "https://jvndb.jvn.jp/en/contents/%d/%s.html", year, a);
@@ -182,13 +137,13 @@ static kz_rc external_refs(const json_t *view, json_t *refs)
         const char *url = json_string_value(json_object_get(v, "url"));
         if (kind == NULL || strcmp(kind, "csaf") != 0 || doc == NULL || id_list_has(&docs, doc))
             continue;
-        if ((rc = id_list_add(&docs, doc)) != KZ_OK ||
+        if ((rc = kz_strlist_add(&docs, doc)) != KZ_OK ||
             (rc = add_ref(refs, pub && *pub ? pub : "csaf", doc, url && *url ? url : NULL)) !=
                 KZ_OK)
             goto out;
     }
 out:
-    id_list_free(&docs);
+    kz_strlist_free(&docs);
     return rc;
 }
 
@@ -265,7 +220,7 @@ static kz_rc export_remediations(emit_ctx *e, const json_t *view, const char *vi
                                  const char *vuln_obj, const char *created, const char *modified)
 {
     char coa_id[96], rel_id[96];
-    id_list done = {0};
+    kz_strlist done = {0};
     const json_t *r;
     kz_rc rc = KZ_OK;
     size_t i;
@@ -287,7 +242,7 @@ static kz_rc export_remediations(emit_ctx *e, const json_t *view, const char *vi
             goto fail;
         if (id_list_has(&done, coa_id))
             continue; /* the same text for other products: one course of action */
-        if ((rc = id_list_add(&done, coa_id)) != KZ_OK)
+        if ((rc = kz_strlist_add(&done, coa_id)) != KZ_OK)
             goto fail;
         if ((rel_name = join("mitigates", coa_id, vuln_obj)) == NULL) {
             rc = KZ_ENOMEM;
@@ -328,7 +283,7 @@ fail:
     else
         rc = kz_fail(e->err, rc, "%s: cannot make an id", vid);
 out:
-    id_list_free(&done);
+    kz_strlist_free(&done);
     return rc;
 }
 
@@ -423,11 +378,11 @@ kz_rc kz_vuln_export_stix(kz_store *s, kz_rc (*fn)(void *ctx, const json_t *obj)
                           kz_err *err)
 {
     emit_ctx e = {fn, ctx, err};
-    id_list ids = {0};
+    kz_strlist ids = {0};
     kz_rc rc;
 
     /* The ids first, so that fn may write to the store while this walks it. */
-    if ((rc = kz_store_vids(s, id_list_add, &ids, err)) != KZ_OK) {
+    if ((rc = kz_store_vids(s, kz_strlist_add, &ids, err)) != KZ_OK) {
         if (rc == KZ_ENOMEM)
             rc = kz_fail(err, rc, "out of memory listing vulnerabilities");
         goto out;
@@ -437,6 +392,6 @@ kz_rc kz_vuln_export_stix(kz_store *s, kz_rc (*fn)(void *ctx, const json_t *obj)
     for (size_t i = 0; i < ids.n && rc == KZ_OK; i++)
         rc = export_one(s, &e, ids.v[i]);
 out:
-    id_list_free(&ids);
+    kz_strlist_free(&ids);
     return rc;
 }

@@ -28,6 +28,7 @@
 #include "kizuna/cpe.h"
 #include "kizuna/cvss.h"
 #include "kizuna/vuln.h"
+#include "vuln_int.h"
 
 #define NS_VULDEF "http://jvn.jp/vuldef/"
 #define NS_RSS "http://purl.org/rss/1.0/"
@@ -196,23 +197,6 @@ static kz_rc push_unique(json_t *a, const char *s)
             return KZ_OK;
     }
     return append_new(a, json_string(s));
-}
-
-/* True when s is a CVE id: "CVE-", four digits, '-', at least four digits, nothing else. */
-static bool is_cve(const char *s)
-{
-    size_t i;
-
-    if (s == NULL || strncmp(s, "CVE-", 4) != 0)
-        return false;
-    for (i = 4; i < 8; i++)
-        if (!isdigit((unsigned char)s[i]))
-            return false;
-    if (s[8] != '-')
-        return false;
-    for (i = 9; isdigit((unsigned char)s[i]); i++)
-        ;
-    return i >= 13 && s[i] == '\0';
 }
 
 /* ---- problems and where they are ------------------------------------------------------------ */
@@ -1002,7 +986,8 @@ static kz_rc vuldef_related(const jvn *j, const xmlNode *related, parts *p)
                         cid != NULL ? cid : "");
             goto next;
         }
-        if (type != NULL && strcmp(type, "advisory") == 0 && is_cve(json_string_value(vid)) &&
+        if (type != NULL && strcmp(type, "advisory") == 0 &&
+            kz_vuln_is_cve(json_string_value(vid)) &&
             (rc = push_unique(p->cves, json_string_value(vid))) != KZ_OK)
             goto next;
         if (url != NULL && p->url == NULL && json_string_value(p->jvndb) != NULL &&
@@ -1135,7 +1120,7 @@ static kz_rc rss_references(const jvn *j, const xmlNode *item, parts *p)
             rc = add_cwe(p->cwes, id, name);
             goto next;
         }
-        if (is_cve(id) && (rc = push_unique(p->cves, id)) != KZ_OK)
+        if (kz_vuln_is_cve(id) && (rc = push_unique(p->cves, id)) != KZ_OK)
             goto next;
         kz_buf_reset(&sum);
         if (source != NULL && (rc = kz_buf_puts(&sum, source)) != KZ_OK)

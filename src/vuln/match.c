@@ -25,6 +25,7 @@
 #include "kizuna/cpe.h"
 #include "kizuna/purl.h"
 #include "kizuna/vuln.h"
+#include "vuln_int.h"
 
 #define NAME_BYTES 128 /* normalised names, as record.c cuts them */
 #define KEY_BYTES 300  /* a match key, as record.c bounds them */
@@ -34,96 +35,6 @@ struct kz_findings {
     kz_finding *f;
     size_t n, cap;
 };
-
-/* ---- a string -> index map (open addressing, FNV-1a) ---------------------------------------- */
-
-typedef struct {
-    char **key;
-    size_t *val;
-    uint64_t *hash;
-    size_t n, cap; /* cap is a power of two or 0 */
-} smap;
-
-static uint64_t fnv(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-
-    for (; *s != '\0'; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-static void smap_free(smap *m)
-{
-    for (size_t i = 0; i < m->cap; i++)
-        free(m->key[i]);
-    free(m->key);
-    free(m->val);
-    free(m->hash);
-    memset(m, 0, sizeof *m);
-}
-
-/* The slot of key: where it is, or the empty slot where it would go. */
-static size_t smap_slot(const smap *m, const char *key, uint64_t h)
-{
-    size_t i = h & (m->cap - 1);
-
-    while (m->key[i] != NULL && !(m->hash[i] == h && strcmp(m->key[i], key) == 0))
-        i = (i + 1) & (m->cap - 1);
-    return i;
-}
-
-/* True and *val when key is in the map. */
-static bool smap_get(const smap *m, const char *key, size_t *val)
-{
-    size_t i;
-
-    if (m->cap == 0)
-        return false;
-    i = smap_slot(m, key, fnv(key));
-    if (m->key[i] == NULL)
-        return false;
-    *val = m->val[i];
-    return true;
-}
-
-/* Adds key (copied) -> val; key must not be there yet. */
-static kz_rc smap_put(smap *m, const char *key, size_t val)
-{
-    uint64_t h = fnv(key);
-    size_t i;
-
-    if (2 * (m->n + 1) > m->cap) {
-        size_t cap = m->cap ? 2 * m->cap : 256;
-        smap g = {calloc(cap, sizeof(char *)), calloc(cap, sizeof(size_t)),
-                  calloc(cap, sizeof(uint64_t)), m->n, cap};
-        if (g.key == NULL || g.val == NULL || g.hash == NULL) {
-            smap_free(&g);
-            return KZ_ENOMEM;
-        }
-        for (size_t k = 0; k < m->cap; k++) {
-            if (m->key[k] == NULL)
-                continue;
-            i = smap_slot(&g, m->key[k], m->hash[k]);
-            g.key[i] = m->key[k];
-            g.val[i] = m->val[k];
-            g.hash[i] = m->hash[k];
-        }
-        free(m->key);
-        free(m->val);
-        free(m->hash);
-        *m = g;
-    }
-    i = smap_slot(m, key, h);
-    if ((m->key[i] = strdup(key)) == NULL)
-        return KZ_ENOMEM;
-    m->val[i] = val;
-    m->hash[i] = h;
-    m->n++;
-    return KZ_OK;
-}
 
 /* ---- the run's caches ----------------------------------------------------------------------- */
 
@@ -154,10 +65,10 @@ typedef struct {
 typedef struct {
     kz_store *s;
     kz_err *err;
-    smap vuln_ids; /* id -> index in vulns */
+    kz_strmap vuln_ids; /* id -> index in vulns */
     vuln_entry *vulns;
     size_t n_vulns, cap_vulns;
-    smap key_ids;  /* key -> index in keys */
+    kz_strmap key_ids;  /* key -> index in keys */
     key_entry *keys;
     size_t n_keys, cap_keys;
     key_entry *filling; /* the key whose ids kz_store_vkey is giving */
@@ -211,8 +122,8 @@ static void run_free(run *r)
     for (size_t i = 0; i < r->n_keys; i++)
         free(r->keys[i].v);
     free(r->keys);
-    smap_free(&r->vuln_ids);
-    smap_free(&r->key_ids);
+    kz_strmap_free(&r->vuln_ids);
+    kz_strmap_free(&r->key_ids);
 }
 
 /* The priority score: the highest base score of the newest CVSS version the view has. */
@@ -247,7 +158,7 @@ static kz_rc vuln_index(run *r, const char *id, size_t *out)
     vuln_entry e = {0};
     kz_rc rc;
 
-    if (smap_get(&r->vuln_ids, id, out))
+    if (kz_strmap_get(&r->vuln_ids, id, out))
         return KZ_OK;
     rc = kz_vuln_get(r->s, id, &e.view, r->err);
     if (rc == KZ_ENOTFOUND)
@@ -268,7 +179,7 @@ static kz_rc vuln_index(run *r, const char *id, size_t *out)
         r->vulns = g;
         r->cap_vulns = cap;
     }
-    if (smap_put(&r->vuln_ids, id, r->n_vulns) != KZ_OK)
+    if (kz_strmap_put(&r->vuln_ids, id, r->n_vulns) != KZ_OK)
         goto nomem;
     r->vulns[r->n_vulns] = e;
     *out = r->n_vulns++;
@@ -307,7 +218,7 @@ static kz_rc key_lookup(run *r, const char *key, const key_entry **out)
     size_t i;
     kz_rc rc;
 
-    if (smap_get(&r->key_ids, key, &i)) {
+    if (kz_strmap_get(&r->key_ids, key, &i)) {
         *out = &r->keys[i];
         return KZ_OK;
     }
@@ -325,7 +236,7 @@ static kz_rc key_lookup(run *r, const char *key, const key_entry **out)
     r->cap_filling = 0;
     if ((rc = kz_store_vkey(r->s, key, on_key_id, r, r->err)) != KZ_OK)
         return rc;
-    if (smap_put(&r->key_ids, key, i) != KZ_OK)
+    if (kz_strmap_put(&r->key_ids, key, i) != KZ_OK)
         return kz_fail(r->err, KZ_ENOMEM, "out of memory matching");
     *out = &r->keys[i];
     return KZ_OK;
@@ -367,20 +278,6 @@ static void cpe_norm(const kz_cpe *c, kz_cpe_attr a, char *out, size_t cap)
         return;
     unquote(v, raw, sizeof raw);
     kz_vuln_norm_name(raw, out, cap);
-}
-
-/* The lower-case WFN text of a CPE attribute as record.c indexes it; "" for ANY and NA. */
-static void cpe_lower(const kz_cpe *c, kz_cpe_attr a, char *out, size_t cap)
-{
-    kz_sv v;
-    size_t i;
-
-    out[0] = '\0';
-    if (kz_cpe_get(c, a, &v) != KZ_CPE_VALUE)
-        return;
-    for (i = 0; i < v.n && i + 1 < cap; i++)
-        out[i] = (char)(v.p[i] >= 'A' && v.p[i] <= 'Z' ? v.p[i] - 'A' + 'a' : v.p[i]);
-    out[i] = '\0';
 }
 
 static void comp_info_init(comp_info *ci, const kz_component *c)
@@ -429,8 +326,8 @@ static size_t comp_keys(const comp_info *ci, char keys[COMP_KEYS_MAX][KEY_BYTES]
     }
     if (ci->has_cpe) {
         char v[NAME_BYTES], p[NAME_BYTES];
-        cpe_lower(&ci->cpe, KZ_CPE_VENDOR, v, sizeof v);
-        cpe_lower(&ci->cpe, KZ_CPE_PRODUCT, p, sizeof p);
+        kz_vuln_cpe_lower(&ci->cpe, KZ_CPE_VENDOR, v, sizeof v);
+        kz_vuln_cpe_lower(&ci->cpe, KZ_CPE_PRODUCT, p, sizeof p);
         if (v[0] != '\0' && p[0] != '\0') {
             w = snprintf(keys[n], KEY_BYTES, "cpe:%s:%s", v, p);
             n += w > 0 && w < KEY_BYTES;

@@ -10,74 +10,7 @@
 #include <string.h>
 
 #include "kizuna/vuln.h"
-
-/* ---- a set of strings (the compact text of a value, or an id) ------------------------------- */
-
-typedef struct {
-    char **s;
-    uint64_t *h;
-    size_t n, cap;
-} str_set;
-
-/* FNV-1a, 64 bits, of a NUL-terminated string. */
-static uint64_t fnv(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-
-    for (; *s != '\0'; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-/* Frees every string and empties the set. */
-static void str_set_free(str_set *t)
-{
-    for (size_t i = 0; i < t->cap; i++)
-        free(t->s[i]);
-    free(t->s);
-    free(t->h);
-    memset(t, 0, sizeof *t);
-}
-
-/* Adds a copy of s; *added says whether it was new. */
-static kz_rc str_set_add(str_set *t, const char *s, bool *added)
-{
-    uint64_t h = fnv(s);
-    size_t i;
-
-    *added = false;
-    if (2 * (t->n + 1) > t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 32;
-        str_set g = {calloc(cap, sizeof(char *)), calloc(cap, sizeof(uint64_t)), t->n, cap};
-        if (g.s == NULL || g.h == NULL) {
-            free(g.s);
-            free(g.h);
-            return KZ_ENOMEM;
-        }
-        for (size_t k = 0; k < t->cap; k++) {
-            if (t->s[k] == NULL)
-                continue;
-            for (i = t->h[k] & (cap - 1); g.s[i] != NULL; i = (i + 1) & (cap - 1))
-                ;
-            g.s[i] = t->s[k];
-            g.h[i] = t->h[k];
-        }
-        free(t->s);
-        free(t->h);
-        *t = g;
-    }
-    for (i = h & (t->cap - 1); t->s[i] != NULL; i = (i + 1) & (t->cap - 1))
-        if (t->h[i] == h && strcmp(t->s[i], s) == 0)
-            return KZ_OK;
-    if ((t->s[i] = strdup(s)) == NULL)
-        return KZ_ENOMEM;
-    t->h[i] = h;
-    t->n++;
-    *added = true;
-    return KZ_OK;
-}
+#include "vuln_int.h"
 
 /* ---- pieces of the view --------------------------------------------------------------------- */
 
@@ -103,39 +36,62 @@ static kz_rc push_copy(json_t *arr, const json_t *v)
     return KZ_OK;
 }
 
-/* Appends each element of every record's array `key` that is not an exact repeat (same compact
- * text with keys sorted, i.e. JSON-equal) of one already there. */
-static kz_rc concat_unique(json_t *const *recs, size_t n, const char *key, json_t *out)
+/*
+ * Writes into *key the text that decides whether element v of an array repeats one seen before
+ * (malloc'd; the caller frees it), or NULL when v is to be left out. KZ_ENOMEM on failure.
+ */
+typedef kz_rc (*repeat_key_fn)(const json_t *v, char **key);
+
+/*
+ * Appends a copy of each element of every record's array `member` to out, in order, unless
+ * key_of gives it the key of one already there (or no key at all).
+ */
+static kz_rc unite_by_key(json_t *const *recs, size_t n, const char *member,
+                          repeat_key_fn key_of, json_t *out)
 {
-    str_set seen = {0};
+    kz_strmap seen = {0};
     kz_rc rc = KZ_OK;
 
     for (size_t r = 0; r < n && rc == KZ_OK; r++) {
-        const json_t *arr = json_object_get(recs[r], key), *v;
+        const json_t *arr = json_object_get(recs[r], member), *v;
         size_t i;
         json_array_foreach(arr, i, v) {
-            char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+            char *key = NULL;
             bool added = false;
-            if (text == NULL) {
-                rc = KZ_ENOMEM;
+            if ((rc = key_of(v, &key)) != KZ_OK)
                 break;
-            }
-            rc = str_set_add(&seen, text, &added);
-            free(text);
+            if (key == NULL)
+                continue;
+            rc = kz_strmap_add(&seen, key, &added);
+            free(key);
             if (rc == KZ_OK && added)
                 rc = push_copy(out, v);
             if (rc != KZ_OK)
                 break;
         }
     }
-    str_set_free(&seen);
+    kz_strmap_free(&seen);
     return rc;
+}
+
+/* The key of an exact repeat: the compact text with keys sorted (equal exactly when JSON-equal). */
+static kz_rc json_text_key(const json_t *v, char **key)
+{
+    *key = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    return *key == NULL ? KZ_ENOMEM : KZ_OK;
+}
+
+/* Appends each element of every record's array `key` that is not an exact repeat (same compact
+ * text with keys sorted, i.e. JSON-equal) of one already there. */
+static kz_rc concat_unique(json_t *const *recs, size_t n, const char *key, json_t *out)
+{
+    return unite_by_key(recs, n, key, json_text_key, out);
 }
 
 /* Aliases of every record, in order, each once. */
 static kz_rc unite_aliases(json_t *const *recs, size_t n, json_t *out)
 {
-    str_set seen = {0};
+    kz_strmap seen = {0};
     kz_rc rc = KZ_OK;
 
     for (size_t r = 0; r < n && rc == KZ_OK; r++) {
@@ -145,7 +101,7 @@ static kz_rc unite_aliases(json_t *const *recs, size_t n, json_t *out)
             bool added = false;
             if (!json_is_string(v))
                 continue;
-            if ((rc = str_set_add(&seen, json_string_value(v), &added)) != KZ_OK)
+            if ((rc = kz_strmap_add(&seen, json_string_value(v), &added)) != KZ_OK)
                 break;
             if (added && json_array_append(out, (json_t *)v) != 0) {
                 rc = KZ_ENOMEM;
@@ -153,7 +109,7 @@ static kz_rc unite_aliases(json_t *const *recs, size_t n, json_t *out)
             }
         }
     }
-    str_set_free(&seen);
+    kz_strmap_free(&seen);
     return rc;
 }
 
@@ -188,39 +144,27 @@ static kz_rc unite_cwes(json_t *const *recs, size_t n, json_t *out)
     return KZ_OK;
 }
 
+/* The key of a score: "<version>\n<vector>"; none (left out) without either. */
+static kz_rc score_key(const json_t *v, char **key)
+{
+    const char *ver = json_string_value(json_object_get(v, "version"));
+    const char *vec = json_string_value(json_object_get(v, "vector"));
+    size_t len;
+
+    *key = NULL;
+    if (ver == NULL || vec == NULL)
+        return KZ_OK;
+    len = strlen(ver) + strlen(vec) + 2;
+    if ((*key = malloc(len)) == NULL)
+        return KZ_ENOMEM;
+    snprintf(*key, len, "%s\n%s", ver, vec);
+    return KZ_OK;
+}
+
 /* One score per distinct (version, vector): the first one's, with its source. */
 static kz_rc unite_scores(json_t *const *recs, size_t n, json_t *out)
 {
-    str_set seen = {0};
-    kz_rc rc = KZ_OK;
-
-    for (size_t r = 0; r < n && rc == KZ_OK; r++) {
-        const json_t *v;
-        size_t i;
-        json_array_foreach(json_object_get(recs[r], "scores"), i, v) {
-            const char *ver = json_string_value(json_object_get(v, "version"));
-            const char *vec = json_string_value(json_object_get(v, "vector"));
-            size_t len;
-            char *key;
-            bool added = false;
-            if (ver == NULL || vec == NULL)
-                continue;
-            len = strlen(ver) + strlen(vec) + 2;
-            if ((key = malloc(len)) == NULL) {
-                rc = KZ_ENOMEM;
-                break;
-            }
-            snprintf(key, len, "%s\n%s", ver, vec);
-            rc = str_set_add(&seen, key, &added);
-            free(key);
-            if (rc == KZ_OK && added)
-                rc = push_copy(out, v);
-            if (rc != KZ_OK)
-                break;
-        }
-    }
-    str_set_free(&seen);
-    return rc;
+    return unite_by_key(recs, n, "scores", score_key, out);
 }
 
 /* Per language and per field (title, description): the text of the most authoritative source

@@ -12,6 +12,7 @@
 #include "kizuna/cpe.h"
 #include "kizuna/purl.h"
 #include "kizuna/vuln.h"
+#include "vuln_int.h"
 
 /* ---- shape ---------------------------------------------------------------------------------- */
 
@@ -377,8 +378,22 @@ static void add_key(key_set *ks, const char *prefix, const char *a, const char *
         memcpy(ks->key[ks->n++], k, (size_t)n + 1);
 }
 
-/* The lower-case text of a CPE attribute, "" for ANY/NA. */
-static void cpe_attr_text(const kz_cpe *c, kz_cpe_attr a, char *out, size_t cap)
+/* True when s is a CVE id (vuln_int.h). */
+bool kz_vuln_is_cve(const char *s)
+{
+    size_t n = s != NULL ? strlen(s) : 0, i;
+
+    if (n < 13 || strncmp(s, "CVE-", 4) != 0 || s[8] != '-')
+        return false;
+    for (i = 4; i < n; i++)
+        if (i != 8 && (s[i] < '0' || s[i] > '9'))
+            return false;
+    return true;
+}
+
+/* The lower-case text of a CPE attribute, "" for ANY/NA: the form CPE keys are indexed in
+ * (vuln_int.h; match.c looks keys up with it too). */
+void kz_vuln_cpe_lower(const kz_cpe *c, kz_cpe_attr a, char *out, size_t cap)
 {
     kz_sv v;
     size_t i;
@@ -408,8 +423,8 @@ static void affected_keys(key_set *ks, const json_t *aff)
     if (cpe != NULL) {
         kz_cpe c;
         if (kz_cpe_parse(kz_sv_c(cpe), &c, &ignored) == KZ_OK) {
-            cpe_attr_text(&c, KZ_CPE_VENDOR, v, sizeof v);
-            cpe_attr_text(&c, KZ_CPE_PRODUCT, p, sizeof p);
+            kz_vuln_cpe_lower(&c, KZ_CPE_VENDOR, v, sizeof v);
+            kz_vuln_cpe_lower(&c, KZ_CPE_PRODUCT, p, sizeof p);
             add_key(ks, "cpe:", v, ":", p);
         }
     }

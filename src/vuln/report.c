@@ -40,6 +40,7 @@
 #include "kizuna/cpe.h"
 #include "kizuna/purl.h"
 #include "kizuna/vuln.h"
+#include "vuln_int.h"
 
 #define PROVISIONS_SHOWN 8 /* per vulnerability in text */
 
@@ -547,19 +548,6 @@ static json_t *vex_product(const kz_component *c, size_t i)
     return p;
 }
 
-/* True when id has the CVE id form CSAF wants in "cve". */
-static bool is_cve(const char *id)
-{
-    size_t n = id ? strlen(id) : 0, i;
-
-    if (n < 13 || strncmp(id, "CVE-", 4) != 0 || id[8] != '-')
-        return false;
-    for (i = 4; i < n; i++)
-        if (i != 8 && (id[i] < '0' || id[i] > '9'))
-            return false;
-    return true;
-}
-
 /* The vulnerability id of a finding, "" when it has none. */
 static const char *vid(const kz_finding *x)
 {
@@ -605,7 +593,7 @@ static json_t *vex_vuln(const kz_findings *f, const size_t *idx, size_t n, const
     bool ok = o != NULL && status != NULL && rems != NULL && affected_ids != NULL;
     char pid[32];
 
-    if (ok && is_cve(id))
+    if (ok && kz_vuln_is_cve(id))
         ok = set_str(o, "cve", id);
     else if (ok)
         ok = json_object_set_new(o, "ids", json_pack("[{s:s, s:s}]", "system_name",

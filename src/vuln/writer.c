@@ -12,16 +12,9 @@
 #include <string.h>
 
 #include "kizuna/vuln.h"
+#include "vuln_int.h"
 
 #define GET_RECORDS_MAX 100000 /* records merged into one view; the store bounds them anyway */
-
-/* Exact texts of the current document's records, so that a document handed over twice in a row
- * (the same file named twice) does not store every record twice. */
-typedef struct {
-    char **text;
-    uint64_t *hash;
-    size_t n, cap; /* open addressing; cap is a power of two or 0 */
-} text_set;
 
 struct kz_vuln_writer {
     kz_store *s;
@@ -30,74 +23,15 @@ struct kz_vuln_writer {
     char *revision;
     bool skip;      /* the current document is older than the stored one */
     int64_t doc;    /* its key in the store */
-    text_set seen;
+    /* Exact texts of the current document's records, so that a document handed over twice in a
+     * row (the same file named twice) does not store every record twice. */
+    kz_strmap seen;
     int64_t stored, skipped, replaced;
     /* Scratch reused across records. */
     const char **aliases;
     size_t aliases_cap;
-    char **keys;
-    size_t n_keys, keys_cap;
+    kz_strlist keys;
 };
-
-/* FNV-1a, 64 bits. */
-static uint64_t hash_text(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-/* Frees every text and empties the set. */
-static void text_set_clear(text_set *t)
-{
-    for (size_t i = 0; i < t->cap; i++)
-        free(t->text[i]);
-    free(t->text);
-    free(t->hash);
-    memset(t, 0, sizeof *t);
-}
-
-/* Adds text (taking it over on success); *added is false when it was already there (then the
- * caller still owns text). */
-static kz_rc text_set_add(text_set *t, char *text, bool *added)
-{
-    size_t len = strlen(text), i;
-    uint64_t h = hash_text(text, len);
-
-    *added = false;
-    if (2 * (t->n + 1) > t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 64;
-        text_set grown = {calloc(cap, sizeof(char *)), calloc(cap, sizeof(uint64_t)), t->n, cap};
-        if (grown.text == NULL || grown.hash == NULL) {
-            free(grown.text);
-            free(grown.hash);
-            return KZ_ENOMEM;
-        }
-        for (size_t k = 0; k < t->cap; k++) {
-            if (t->text[k] == NULL)
-                continue;
-            for (i = t->hash[k] & (cap - 1); grown.text[i] != NULL; i = (i + 1) & (cap - 1))
-                ;
-            grown.text[i] = t->text[k];
-            grown.hash[i] = t->hash[k];
-        }
-        free(t->text);
-        free(t->hash);
-        *t = grown;
-    }
-    for (i = h & (t->cap - 1); t->text[i] != NULL; i = (i + 1) & (t->cap - 1))
-        if (t->hash[i] == h && strcmp(t->text[i], text) == 0)
-            return KZ_OK;
-    t->text[i] = text;
-    t->hash[i] = h;
-    t->n++;
-    *added = true;
-    return KZ_OK;
-}
 
 /* Makes a writer over s (borrowed: it must outlive the writer). */
 kz_rc kz_vuln_writer_new(kz_store *s, kz_vuln_writer **out, kz_err *err)
@@ -112,14 +46,6 @@ kz_rc kz_vuln_writer_new(kz_store *s, kz_vuln_writer **out, kz_err *err)
     return KZ_OK;
 }
 
-/* Forgets the previous record's keys. */
-static void clear_keys(kz_vuln_writer *w)
-{
-    for (size_t i = 0; i < w->n_keys; i++)
-        free(w->keys[i]);
-    w->n_keys = 0;
-}
-
 /* Frees the writer; NULL is accepted. */
 void kz_vuln_writer_free(kz_vuln_writer *w)
 {
@@ -128,10 +54,9 @@ void kz_vuln_writer_free(kz_vuln_writer *w)
     free(w->kind);
     free(w->document);
     free(w->revision);
-    text_set_clear(&w->seen);
+    kz_strmap_free(&w->seen);
     free(w->aliases);
-    clear_keys(w);
-    free(w->keys);
+    kz_strlist_free(&w->keys);
     free(w);
 }
 
@@ -179,28 +104,9 @@ static kz_rc start_document(kz_vuln_writer *w, const char *kind, const char *doc
     w->revision = r;
     w->skip = skip;
     w->doc = key;
-    text_set_clear(&w->seen);
+    kz_strmap_free(&w->seen);
     if (replaced)
         w->replaced++;
-    return KZ_OK;
-}
-
-/* kz_vuln_record_keys callback: keeps a copy of each key. */
-static kz_rc collect_key(void *ctx, const char *key)
-{
-    kz_vuln_writer *w = ctx;
-
-    if (w->n_keys == w->keys_cap) {
-        size_t cap = w->keys_cap ? 2 * w->keys_cap : 16;
-        char **k = realloc(w->keys, cap * sizeof *k);
-        if (k == NULL)
-            return KZ_ENOMEM;
-        w->keys = k;
-        w->keys_cap = cap;
-    }
-    if ((w->keys[w->n_keys] = strdup(key)) == NULL)
-        return KZ_ENOMEM;
-    w->n_keys++;
     return KZ_OK;
 }
 
@@ -234,7 +140,7 @@ kz_rc kz_vuln_writer_add(kz_vuln_writer *w, const json_t *rec, kz_err *err)
         rc = kz_fail(err, KZ_ENOMEM, "record %.80s: out of memory", id);
         goto out;
     }
-    if ((rc = text_set_add(&w->seen, text, &added)) != KZ_OK) {
+    if ((rc = kz_strmap_add_owned(&w->seen, text, &added)) != KZ_OK) {
         rc = kz_fail(err, rc, "record %.80s: out of memory", id);
         goto out;
     }
@@ -251,14 +157,14 @@ kz_rc kz_vuln_writer_add(kz_vuln_writer *w, const json_t *rec, kz_err *err)
         w->aliases_cap = n;
     }
     json_array_foreach(aliases, i, a) w->aliases[i] = json_string_value(a);
-    clear_keys(w);
-    if ((rc = kz_vuln_record_keys(rec, collect_key, w, err)) != KZ_OK) {
+    kz_strlist_clear(&w->keys);
+    if ((rc = kz_vuln_record_keys(rec, kz_strlist_add, &w->keys, err)) != KZ_OK) {
         if (rc == KZ_ENOMEM)
             rc = kz_fail(err, rc, "record %.80s: out of memory", id);
         goto out;
     }
     rc = kz_store_vrec_put(w->s, w->doc, id, (kz_sv){text, strlen(text)}, w->aliases, n,
-                           (const char *const *)w->keys, w->n_keys, err);
+                           (const char *const *)w->keys.v, w->keys.n, err);
     if (rc == KZ_OK)
         w->stored++;
 out:

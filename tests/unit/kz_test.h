@@ -10,6 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "kizuna/store.h"
 
 /*
  * Calls fn(path, arg) for every *.json file under dir, recursively, depth first, in directory
@@ -60,6 +65,85 @@ static inline bool kz_test_data_dir(char *out, size_t cap, const char *sub)
     if (snprintf(out, cap, "%s/%s", data, sub) >= (int)cap)
         return false;
     return stat(out, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * Makes a fresh private folder for one test, "/tmp/kz_test_XXXXXX" (a fixed, short path, so
+ * that fixtures can keep small buffers), and writes its path into buf. Returns false when the
+ * path does not fit in cap or the folder cannot be made. The caller removes it with
+ * kz_test_rmtree.
+ */
+static inline bool kz_test_tmpdir(char *buf, size_t cap)
+{
+    if (snprintf(buf, cap, "/tmp/kz_test_XXXXXX") >= (int)cap)
+        return false;
+    return mkdtemp(buf) != NULL;
+}
+
+/*
+ * The usual store fixture: makes a fresh folder (kz_test_tmpdir) into dir and opens a new store
+ * at dir/name, writing its path into path and the store into *s (the caller frees it, then
+ * removes dir with kz_test_rmtree). Returns false, with the reason on stderr, when either fails.
+ */
+static inline bool kz_test_store_open(char *dir, size_t dir_cap, char *path, size_t path_cap,
+                                      const char *name, kz_store **s)
+{
+    kz_err err;
+
+    if (!kz_test_tmpdir(dir, dir_cap))
+        return false;
+    if (snprintf(path, path_cap, "%s/%s", dir, name) >= (int)path_cap)
+        return false;
+    if (kz_store_open(path, s, &err) != KZ_OK) {
+        fprintf(stderr, "open: %s\n", err.msg);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Removes dir and everything under it, depth first; symbolic links are removed, not followed.
+ * Best effort: what cannot be removed stays, and a folder that cannot be opened is left alone.
+ */
+static inline void kz_test_rmtree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        char path[4096];
+        struct stat st;
+
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
+            continue;
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            kz_test_rmtree(path);
+        else
+            unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+/*
+ * True if some string of the JSON array msgs (problems an importer reported) contains a and,
+ * unless b is NULL, also b.
+ */
+static inline bool kz_test_has_message(const json_t *msgs, const char *a, const char *b)
+{
+    const json_t *p;
+    size_t i;
+
+    json_array_foreach(msgs, i, p) {
+        const char *s = json_string_value(p);
+        if (s != NULL && strstr(s, a) != NULL && (b == NULL || strstr(s, b) != NULL))
+            return true;
+    }
+    return false;
 }
 
 #endif

@@ -21,6 +21,7 @@
 
 #include "kizuna/store.h"
 #include "../../src/store/store_impl.h"
+#include "kz_test.h"
 
 /* ---- fixture: a fresh folder and a store in it -------------------------------------------- */
 
@@ -31,24 +32,6 @@ typedef struct {
     int64_t coll;
 } fx;
 
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char p[512];
-
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
@@ -57,14 +40,8 @@ static int setup(void **state)
 
     if (f == NULL)
         return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/kz_store_XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
+    if (!kz_test_store_open(f->dir, sizeof f->dir, f->path, sizeof f->path, "kizuna.db", &f->s))
         return -1;
-    snprintf(f->path, sizeof f->path, "%s/kizuna.db", f->dir);
-    if (kz_store_open(f->path, &f->s, &err) != KZ_OK) {
-        fprintf(stderr, "open: %s\n", err.msg);
-        return -1;
-    }
     if (kz_store_collection(f->s, NULL, true, &c, &err) != KZ_OK)
         return -1;
     f->coll = c.key;
@@ -78,7 +55,7 @@ static int teardown(void **state)
     fx *f = *state;
 
     kz_store_free(f->s);
-    remove_dir(f->dir);
+    kz_test_rmtree(f->dir);
     free(f);
     return 0;
 }

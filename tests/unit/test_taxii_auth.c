@@ -24,6 +24,7 @@
 #include <openssl/evp.h>
 
 #include "kizuna/taxii.h"
+#include "kz_test.h"
 
 #define PASSWORD "correct horse battery staple"
 #define NEW_PASSWORD "tr0ub4dor&3"
@@ -42,24 +43,6 @@ static void basic(const char *user, const char *pw, char *out, size_t cap)
     assert_true(n > 0 && (size_t)n < sizeof plain);
     EVP_EncodeBlock(b64, (const unsigned char *)plain, n);
     assert_true((size_t)snprintf(out, cap, "Basic %s", (const char *)b64) < cap);
-}
-
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char p[512];
-
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
 }
 
 /* ---- pure functions ------------------------------------------------------------------------- */
@@ -180,14 +163,8 @@ static int setup(void **state)
     if (f == NULL)
         return -1;
     *state = f;
-    snprintf(f->dir, sizeof f->dir, "/tmp/kz_auth_XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
+    if (!kz_test_store_open(f->dir, sizeof f->dir, f->path, sizeof f->path, "kizuna.db", &f->s))
         return -1;
-    snprintf(f->path, sizeof f->path, "%s/kizuna.db", f->dir);
-    if (kz_store_open(f->path, &f->s, &err) != KZ_OK) {
-        fprintf(stderr, "open: %s\n", err.msg);
-        return -1;
-    }
     if (kz_auth_new(300, &f->a, &err) != KZ_OK)
         return -1;
     rc = kz_store_user_put(f->s, "alice", alice_hash, false, &err);
@@ -216,7 +193,7 @@ static int teardown(void **state)
         return 0;
     kz_auth_free(f->a);
     kz_store_free(f->s);
-    remove_dir(f->dir);
+    kz_test_rmtree(f->dir);
     free(f);
     return 0;
 }

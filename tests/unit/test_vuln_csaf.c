@@ -89,15 +89,7 @@ static void collector_free(collector *c)
 /* True if some problem message contains both needles (the second may be NULL). */
 static bool has_problem(const collector *c, const char *a, const char *b)
 {
-    const json_t *p;
-    size_t i;
-
-    json_array_foreach(c->problems, i, p) {
-        const char *s = json_string_value(p);
-        if (strstr(s, a) != NULL && (b == NULL || strstr(s, b) != NULL))
-            return true;
-    }
-    return false;
+    return kz_test_has_message(c->problems, a, b);
 }
 
 static void dump_problems(const collector *c)

@@ -79,15 +79,7 @@ static void collected_free(collected *c)
 /* True if some problem contains both needles. */
 static bool has_problem(const collected *c, const char *a, const char *b)
 {
-    const json_t *p;
-    size_t i;
-
-    json_array_foreach(c->problems, i, p) {
-        const char *s = json_string_value(p);
-        if (strstr(s, a) != NULL && (b == NULL || strstr(s, b) != NULL))
-            return true;
-    }
-    return false;
+    return kz_test_has_message(c->problems, a, b);
 }
 
 static const char *str_at(const json_t *o, const char *key)

@@ -30,39 +30,14 @@ typedef struct {
     kz_store *s;
 } fx;
 
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char p[512];
-
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
-    kz_err err;
 
     if (f == NULL)
         return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/kz_vuln_kb_XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
+    if (!kz_test_store_open(f->dir, sizeof f->dir, f->path, sizeof f->path, "kb.db", &f->s))
         return -1;
-    snprintf(f->path, sizeof f->path, "%s/kb.db", f->dir);
-    if (kz_store_open(f->path, &f->s, &err) != KZ_OK) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -1;
-    }
     *state = f;
     return 0;
 }
@@ -72,7 +47,7 @@ static int teardown(void **state)
     fx *f = *state;
 
     kz_store_free(f->s);
-    remove_dir(f->dir);
+    kz_test_rmtree(f->dir);
     free(f);
     return 0;
 }

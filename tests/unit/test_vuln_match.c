@@ -362,24 +362,6 @@ typedef struct {
     kz_store *s;
 } fx;
 
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char p[512];
-
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 /* A record of one CSAF-like document with one affected entry (built from a JSON text). */
 static json_t *rec(const char *id, const char *kind, const char *affected, double score,
                    bool kev)
@@ -468,12 +450,9 @@ static int setup(void **state)
 
     if (f == NULL)
         return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/kz_vuln_match_XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
+    if (!kz_test_store_open(f->dir, sizeof f->dir, f->path, sizeof f->path, "kb.db", &f->s))
         return -1;
-    snprintf(f->path, sizeof f->path, "%s/kb.db", f->dir);
-    if (kz_store_open(f->path, &f->s, &err) != KZ_OK || kz_vuln_writer_new(f->s, &w, &err) ||
-        kz_store_begin(f->s, &err) != KZ_OK) {
+    if (kz_vuln_writer_new(f->s, &w, &err) != KZ_OK || kz_store_begin(f->s, &err) != KZ_OK) {
         fprintf(stderr, "%s\n", err.msg);
         return -1;
     }
@@ -498,7 +477,7 @@ static int teardown(void **state)
     fx *f = *state;
 
     kz_store_free(f->s);
-    remove_dir(f->dir);
+    kz_test_rmtree(f->dir);
     free(f);
     return 0;
 }
