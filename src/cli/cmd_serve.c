@@ -31,7 +31,7 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
 {
     enum {
         O_LISTEN = 256, O_CERT, O_KEY, O_PLAIN, O_CLIENT_CA, O_THREADS, O_PAGE_MAX, O_MAX_BODY,
-        O_MAX_OBJECTS, O_RATE, O_BURST, O_TIMEOUT, O_MAX_CONN, O_LOG
+        O_MAX_OBJECTS, O_RATE, O_BURST, O_TIMEOUT, O_MAX_CONN, O_LOG, O_CACHE
     };
     static const struct option opts[] = {
         {"listen", required_argument, NULL, O_LISTEN},
@@ -48,6 +48,7 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
         {"timeout", required_argument, NULL, O_TIMEOUT},
         {"max-connections", required_argument, NULL, O_MAX_CONN},
         {"log", required_argument, NULL, O_LOG},
+        {"cache-bytes", required_argument, NULL, O_CACHE},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -72,6 +73,11 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
                 if (!num_arg("threads", optarg, 0, 1024, &v))
                     goto out;
                 cfg.threads = (unsigned)v;
+                break;
+            case O_CACHE:
+                if (!num_arg("cache-bytes", optarg, 0, (int64_t)1 << 32, &v))
+                    goto out;
+                cfg.cache_bytes = v;
                 break;
             case O_PAGE_MAX:
                 if (!num_arg("page-max", optarg, 1, 100000, &v))
