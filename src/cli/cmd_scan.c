@@ -32,6 +32,7 @@ typedef struct {
 typedef struct {
     sighting *v;
     size_t n, cap;
+    kz_strmap index; /* indicator id -> its sighting in v */
     bool keep_observed;
     kz_time now;
     uint64_t hits;
@@ -51,14 +52,11 @@ typedef struct {
 
 static void add_indicator(load_ctx *lc, const json_t *obj, const char *where)
 {
+    const char *type = json_string_value(json_object_get(obj, "type"));
     bool added = false;
     kz_err err;
 
-    if (!json_is_object(obj) ||
-        strcmp(json_string_value(json_object_get(obj, "type")) ? json_string_value(
-                                                                     json_object_get(obj, "type"))
-                                                               : "",
-               "indicator") != 0)
+    if (type == NULL || strcmp(type, "indicator") != 0)
         return;
     lc->seen++;
     if (kz_index_add(lc->ix, obj, &lc->now, &added, &err) != KZ_OK) {
@@ -154,9 +152,10 @@ static int load_collection(kz_store *s, load_ctx *lc, const char *name)
 
 static sighting *sighting_for(scan_ctx *sc, const char *id)
 {
-    for (size_t i = 0; i < sc->n; i++)
-        if (strcmp(sc->v[i].id, id) == 0)
-            return &sc->v[i];
+    size_t i;
+
+    if (kz_strmap_get(&sc->index, id, &i))
+        return &sc->v[i];
     if (sc->n == sc->cap) {
         size_t cap = sc->cap ? sc->cap * 2 : 16;
         sighting *v = realloc(sc->v, cap * sizeof *v);
@@ -168,6 +167,10 @@ static sighting *sighting_for(scan_ctx *sc, const char *id)
     memset(&sc->v[sc->n], 0, sizeof sc->v[sc->n]);
     if ((sc->v[sc->n].id = strdup(id)) == NULL)
         return NULL;
+    if (kz_strmap_put(&sc->index, id, sc->n) != KZ_OK) {
+        free(sc->v[sc->n].id);
+        return NULL;
+    }
     return &sc->v[sc->n++];
 }
 
@@ -274,14 +277,12 @@ static int scan_log(cli_ctx *c, const kz_index *ix, kz_index_scratch *scratch, c
 
 /* ---- sightings ---------------------------------------------------------------------------- */
 
-static int count_errors_cb_n;
-static void count_errors(void *ctx, kz_stix_severity sev, const char *path, const char *msg)
+/* Prints the validator's errors about an object this command made (a bug if there are any). */
+static void print_errors(void *ctx, kz_stix_severity sev, const char *path, const char *msg)
 {
-    const char *id = ctx;
-    if (sev == KZ_STIX_ERROR) {
-        count_errors_cb_n++;
-        fprintf(stderr, "kizuna: scan: made an invalid %s: %s: %s\n", id, path, msg);
-    }
+    if (sev == KZ_STIX_ERROR)
+        fprintf(stderr, "kizuna: scan: made an invalid %s: %s: %s\n", (const char *)ctx, path,
+                msg);
 }
 
 /* Validates and stores one object in coll. */
@@ -297,8 +298,7 @@ static kz_rc put_object(kz_store *s, int64_t coll, const kz_limits *lim, const j
     kz_put p;
     kz_rc rc;
 
-    count_errors_cb_n = 0;
-    if (kz_stix_validate(obj, lim, count_errors, (void *)(id ? id : "object")) > 0 ||
+    if (kz_stix_validate(obj, lim, print_errors, (void *)(id ? id : "object")) > 0 ||
         id == NULL || type == NULL)
         return kz_fail(err, KZ_EINVAL, "a sighting object did not validate (a bug: report it)");
     if (kz_stix_version(obj, version) != KZ_OK)
@@ -541,6 +541,7 @@ out:
         json_decref(sc.v[i].observed);
     }
     free(sc.v);
+    kz_strmap_free(&sc.index);
     kz_buf_free(&sc.line);
     kz_index_scratch_free(scratch);
     kz_index_free(ix);

@@ -606,8 +606,6 @@ static void get_page(kz_routes *r, const kz_treq *req, const kz_collection *c, p
         cache = NULL;
     if (cache != NULL && cache_get(cache, &key, hash, gen, resp))
         goto out;
-    if (kind == PAGE_MANIFEST)
-        allowed = Q_OBJECTS;
     if ((rc = kz_taxii_filter_parse(req->query, allowed, &f, &err)) != KZ_OK) {
         kz_tresp_error(resp, 400, "Bad filter", err.msg);
         goto out;
@@ -685,9 +683,6 @@ static void delete_object(kz_routes *r, const kz_treq *req, const kz_collection 
     q.coll = c->key;
     q.ids = &object_id;
     q.n_ids = 1;
-    q.limit = 0;
-    q.after_seq = 0;
-    q.added_after = NULL;
     /* Without match[version], deleting an object deletes every version of it. */
     if (!(f.given & KZ_TQ_MATCH_VERSION))
         q.ver_flags = KZ_VER_ALL;

@@ -1,15 +1,16 @@
 /*
- * strmap.c - strings the vulnerability modules keep (vuln_int.h). A map from strings to indexes:
- * the matcher's caches of ids and keys (match.c), the merged view's sets of repeats (merge.c)
- * and the writer's set of record texts (writer.c). Open addressing with linear probing and
- * FNV-1a hashes kept beside the keys, so that growing never rehashes a string and a probe
+ * strmap.c - strings kept by value (core.h). A map from strings to indexes: the vulnerability
+ * matcher's caches of ids and keys, the merged view's sets of repeats, the writer's set of
+ * record texts, and `kizuna scan`'s sightings per indicator. Open addressing with linear
+ * probing and FNV-1a hashes kept beside the keys, so that growing never rehashes a string and a
+ * probe
  * compares strings only when the hashes agree; the table is at most half full. And a plain
  * growing list of strings (the writer's keys, the exporter's ids).
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "vuln_int.h"
+#include "kizuna/core.h"
 
 #define STRMAP_FIRST_CAP 64 /* slots on the first addition; a power of two */
 
