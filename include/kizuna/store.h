@@ -23,6 +23,9 @@ typedef struct kz_store kz_store;
 KZ_NODISCARD kz_rc kz_store_open(const char *url, kz_store **out, kz_err *err);
 /* Commits nothing that is pending (a pending batch is rolled back) and closes. Accepts NULL. */
 void kz_store_free(kz_store *s);
+/* Opens another handle on the store s is open on, for another thread: a handle is used by one
+ * thread at a time, and each sees the store's committed state. */
+KZ_NODISCARD kz_rc kz_store_dup(kz_store *s, kz_store **out, kz_err *err);
 
 /* ---- collections ------------------------------------------------------------------------ */
 
@@ -83,6 +86,15 @@ KZ_NODISCARD kz_rc kz_store_roots(kz_store *s, kz_rc (*fn)(void *ctx, const kz_a
 KZ_NODISCARD kz_rc kz_store_begin(kz_store *s, kz_err *err);
 KZ_NODISCARD kz_rc kz_store_commit(kz_store *s, kz_err *err);
 void kz_store_rollback(kz_store *s);
+
+/*
+ * Snapshots: between kz_store_read_begin and kz_store_read_end every read through s sees one
+ * committed state of the store, and a read costs no locking of its own, which matters for runs
+ * of thousands of small reads (kz_vuln_match). Other handles may write meanwhile; s sees their
+ * commits after read_end. Not inside a batch, and no batch inside one.
+ */
+KZ_NODISCARD kz_rc kz_store_read_begin(kz_store *s, kz_err *err);
+void kz_store_read_end(kz_store *s); /* no-op without a snapshot */
 
 typedef enum {
     KZ_PUT_NEW_OBJECT,  /* the id was not in the collection before */

@@ -238,7 +238,11 @@ typedef struct {
     size_t component;       /* index in the inventory */
     kz_find_kind kind;
     const char *reason;     /* why POSSIBLY (or how it matched); owned by the findings */
-    const json_t *vuln;     /* merged view; owned by the findings */
+    const json_t *vuln;     /* the merged view, cut to what a report reads: id, aliases, dates,
+                               texts, CWEs, scores, exploited, sources, the first reference, and
+                               of "affected" and "remediations" only the entries this run's
+                               findings matched and the remediations that apply to them; shared
+                               by the findings of one vulnerability, owned by the findings */
     const json_t *affected; /* the matching affected entry, inside vuln */
     double priority_score;  /* the highest base score (any version), 0 when none */
     bool exploited;         /* known exploited (KEV) */
@@ -252,6 +256,13 @@ typedef struct {
  */
 KZ_NODISCARD kz_rc kz_vuln_match(kz_store *s, const kz_inventory *inv, kz_findings **out,
                                  kz_err *err);
+/*
+ * The same, deciding on `threads` threads (0, as kz_vuln_match does: one per online CPU when
+ * there are enough candidates), each reading through its own handle (kz_store_dup). The
+ * findings do not depend on the number.
+ */
+KZ_NODISCARD kz_rc kz_vuln_match_threads(kz_store *s, const kz_inventory *inv, size_t threads,
+                                         kz_findings **out, kz_err *err);
 size_t kz_findings_count(const kz_findings *f);
 const kz_finding *kz_findings_get(const kz_findings *f, size_t i);
 void kz_findings_free(kz_findings *f);

@@ -59,6 +59,12 @@ void kz_store_free(kz_store *s)
         s->ops->free(s);
 }
 
+kz_rc kz_store_dup(kz_store *s, kz_store **out, kz_err *err)
+{
+    *out = NULL;
+    return s->ops->dup(s, out, err);
+}
+
 void kz_collection_clear(kz_collection *c)
 {
     if (c == NULL)
@@ -95,6 +101,17 @@ void kz_store_rollback(kz_store *s)
 {
     if (s != NULL)
         s->ops->rollback(s);
+}
+
+kz_rc kz_store_read_begin(kz_store *s, kz_err *err)
+{
+    return s->ops->read_begin(s, err);
+}
+
+void kz_store_read_end(kz_store *s)
+{
+    if (s != NULL)
+        s->ops->read_end(s);
 }
 
 kz_rc kz_store_put(kz_store *s, int64_t coll, const kz_put *p, kz_put_result *res, kz_err *err)

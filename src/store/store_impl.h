@@ -14,6 +14,7 @@
 typedef struct {
     const char *name;
     void (*free)(kz_store *s);
+    kz_rc (*dup)(kz_store *s, kz_store **out, kz_err *err);
     kz_rc (*collection)(kz_store *s, const char *name, bool create, kz_collection *out,
                         kz_err *err);
     kz_rc (*collections)(kz_store *s, kz_rc (*fn)(void *ctx, const kz_collection *c), void *ctx,
@@ -21,6 +22,8 @@ typedef struct {
     kz_rc (*begin)(kz_store *s, kz_err *err);
     kz_rc (*commit)(kz_store *s, kz_err *err);
     void (*rollback)(kz_store *s);
+    kz_rc (*read_begin)(kz_store *s, kz_err *err);
+    void (*read_end)(kz_store *s);
     kz_rc (*put)(kz_store *s, int64_t coll, const kz_put *p, kz_put_result *res, kz_err *err);
     kz_rc (*query)(kz_store *s, const kz_query *q, kz_rc (*fn)(void *ctx, const kz_row *row),
                    void *ctx, kz_err *err);

@@ -344,6 +344,12 @@ static kz_rc prepare(kz_sqlite *s, const char *sql, sqlite3_stmt **st, kz_err *e
 
 static const kz_store_ops sqlite_ops;
 
+/* Another connection to the same file (kz_store_dup). */
+static kz_rc sq_dup(kz_store *base, kz_store **out, kz_err *err)
+{
+    return kz_store_sqlite_open(((kz_sqlite *)base)->path, out, err);
+}
+
 kz_rc kz_store_sqlite_open(const char *path, kz_store **out, kz_err *err)
 {
     /* Pragmas are per connection. synchronous=NORMAL with WAL keeps every commit atomic and the
@@ -564,7 +570,8 @@ static kz_rc sq_begin(kz_store *base, kz_err *err)
     int r;
 
     if (!sqlite3_get_autocommit(s->db))
-        return kz_fail(err, KZ_EUSAGE, "%s: a batch is already open", s->path);
+        return kz_fail(err, KZ_EUSAGE, "%s: a %s is already open", s->path,
+                       s->reading ? "snapshot" : "batch");
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return kz_sq_fail(s, err, "starting a batch");
     /* Another process may have written since our last batch, with a clock ahead of ours:
@@ -608,6 +615,33 @@ static void sq_rollback(kz_store *base)
 
     if (!sqlite3_get_autocommit(s->db))
         (void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* A deferred transaction that only reads: SQLite takes its snapshot at the first read and keeps
+ * it (and the WAL read lock) until the end, instead of locking and checking the file per
+ * statement. */
+static kz_rc sq_read_begin(kz_store *base, kz_err *err)
+{
+    kz_sqlite *s = (kz_sqlite *)base;
+
+    if (!sqlite3_get_autocommit(s->db))
+        return kz_fail(err, KZ_EUSAGE, "%s: a %s is already open", s->path,
+                       s->reading ? "snapshot" : "batch");
+    if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return kz_sq_fail(s, err, "starting a snapshot");
+    s->reading = true;
+    return KZ_OK;
+}
+
+static void sq_read_end(kz_store *base)
+{
+    kz_sqlite *s = (kz_sqlite *)base;
+
+    if (!s->reading)
+        return;
+    if (!sqlite3_get_autocommit(s->db))
+        (void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    s->reading = false;
 }
 
 /*
@@ -1104,11 +1138,14 @@ out:
 static const kz_store_ops sqlite_ops = {
     .name = "sqlite",
     .free = sq_free,
+    .dup = sq_dup,
     .collection = sq_collection,
     .collections = sq_collections,
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .read_begin = sq_read_begin,
+    .read_end = sq_read_end,
     .put = sq_put,
     .query = sq_query,
     .stats = sq_stats,

@@ -24,6 +24,7 @@ typedef struct {
     char added[KZ_TIME_MAX];     /* its text, bound SQLITE_STATIC to insert */
     int added_n;
     int64_t batch_floor_ms;      /* the open batch's date_added is at least this */
+    bool reading;                /* a snapshot (kz_store_read_begin) is open */
     /* Statements of store_sqlite_admin.c, prepared on first use and kept (kz_sq_stmt). */
     const char *stmt_sql[40];
     sqlite3_stmt *stmt[40];

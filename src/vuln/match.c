@@ -17,10 +17,13 @@
  *   - status under_investigation -> POSSIBLY.
  * One finding per (component, vulnerability): the strongest, AFFECTED over POSSIBLY.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kizuna/cpe.h"
 #include "kizuna/purl.h"
@@ -30,15 +33,17 @@
 #define NAME_BYTES 128 /* normalised names, as record.c cuts them */
 #define KEY_BYTES 300  /* a match key, as record.c bounds them */
 #define COMP_KEYS_MAX 6
+#define WORKERS_MAX 8          /* threads deciding vulnerabilities */
+#define WORKERS_MIN_VULNS 64   /* fewer candidate vulnerabilities than this: one thread */
 
 struct kz_findings {
     kz_finding *f;
     size_t n, cap;
 };
 
-/* ---- the run's caches ----------------------------------------------------------------------- */
+/* ---- the run ------------------------------------------------------------------------------- */
 
-/* An affected entry with its names normalised once per run, not once per component. */
+/* An affected entry of a view with its names normalised once, not once per component. */
 typedef struct {
     const json_t *aff;
     char *vendor, *product; /* normalised; "" when absent */
@@ -46,33 +51,45 @@ typedef struct {
     bool has_cpe, has_purl;
 } aff_entry;
 
-/* One vulnerability seen in this run. */
+/* One vulnerability being decided: its merged view and what every decision needs of it. */
 typedef struct {
-    json_t *view;  /* merged view; NULL when the store has none any more */
+    json_t *view;
     double score;
     bool exploited;
-    size_t stamp;  /* 1 + the component that last listed it as a candidate */
     aff_entry *affs;
     size_t n_affs;
 } vuln_entry;
 
-/* The vulnerabilities one key finds (indices into run.vulns). */
+/* The vulnerabilities one key finds (indices into run.ids). */
 typedef struct {
     size_t *v;
-    size_t n;
+    size_t n, cap;
 } key_entry;
+
+/* A candidate: component comp may be affected by vulnerability vuln. */
+typedef struct {
+    size_t comp, vuln;
+} pair;
 
 typedef struct {
     kz_store *s;
+    const kz_inventory *inv;
     kz_err *err;
-    kz_strmap vuln_ids; /* id -> index in vulns */
-    vuln_entry *vulns;
-    size_t n_vulns, cap_vulns;
+    /* Phase 1: the candidate vulnerabilities' ids, each once, and the keys looked up. */
+    kz_strmap vuln_ids; /* id -> index in ids */
+    kz_strlist ids;
+    size_t *stamp;      /* per vulnerability: 1 + the component that last listed it */
+    size_t cap_stamp;
     kz_strmap key_ids;  /* key -> index in keys */
     key_entry *keys;
     size_t n_keys, cap_keys;
     key_entry *filling; /* the key whose ids kz_store_vkey is giving */
-    size_t cap_filling;
+    pair *pairs;
+    size_t n_pairs, cap_pairs;
+    /* Phase 2: each vulnerability's components, comps[first[v] .. first[v + 1]). */
+    size_t *first, *comps;
+    atomic_size_t next; /* the next vulnerability a worker takes */
+    atomic_bool stop;   /* a worker failed */
 } run;
 
 static void affs_free(aff_entry *a, size_t n)
@@ -114,14 +131,14 @@ static kz_rc affs_build(vuln_entry *e)
 
 static void run_free(run *r)
 {
-    for (size_t i = 0; i < r->n_vulns; i++) {
-        json_decref(r->vulns[i].view);
-        affs_free(r->vulns[i].affs, r->vulns[i].n_affs);
-    }
-    free(r->vulns);
     for (size_t i = 0; i < r->n_keys; i++)
         free(r->keys[i].v);
     free(r->keys);
+    free(r->stamp);
+    free(r->pairs);
+    free(r->first);
+    free(r->comps);
+    kz_strlist_free(&r->ids);
     kz_strmap_free(&r->vuln_ids);
     kz_strmap_free(&r->key_ids);
 }
@@ -152,64 +169,44 @@ static double view_score(const json_t *view)
     return best;
 }
 
-/* The index of vulnerability id in r->vulns, fetching and merging it on first sight. */
-static kz_rc vuln_index(run *r, const char *id, size_t *out)
-{
-    vuln_entry e = {0};
-    kz_rc rc;
-
-    if (kz_strmap_get(&r->vuln_ids, id, out))
-        return KZ_OK;
-    rc = kz_vuln_get(r->s, id, &e.view, r->err);
-    if (rc == KZ_ENOTFOUND)
-        e.view = NULL; /* removed since the key was read: never a finding */
-    else if (rc != KZ_OK)
-        return rc;
-    if (e.view != NULL) {
-        e.score = view_score(e.view);
-        e.exploited = json_is_true(json_object_get(json_object_get(e.view, "exploited"), "known"));
-        if (affs_build(&e) != KZ_OK)
-            goto nomem;
-    }
-    if (r->n_vulns == r->cap_vulns) {
-        size_t cap = r->cap_vulns ? 2 * r->cap_vulns : 256;
-        vuln_entry *g = realloc(r->vulns, cap * sizeof *g);
-        if (g == NULL)
-            goto nomem;
-        r->vulns = g;
-        r->cap_vulns = cap;
-    }
-    if (kz_strmap_put(&r->vuln_ids, id, r->n_vulns) != KZ_OK)
-        goto nomem;
-    r->vulns[r->n_vulns] = e;
-    *out = r->n_vulns++;
-    return KZ_OK;
-nomem:
-    json_decref(e.view);
-    affs_free(e.affs, e.n_affs);
-    return kz_fail(r->err, KZ_ENOMEM, "out of memory matching");
-}
-
-/* kz_store_vkey's callback: adds one vulnerability to the key being filled. */
+/* kz_store_vkey's callback: adds one vulnerability (numbered on first sight) to the key being
+ * filled. */
 static kz_rc on_key_id(void *ctx, const char *id)
 {
     run *r = ctx;
     key_entry *k = r->filling;
     size_t v;
-    kz_rc rc;
 
-    if ((rc = vuln_index(r, id, &v)) != KZ_OK)
-        return rc;
-    if (k->n == r->cap_filling) {
-        size_t cap = r->cap_filling ? 2 * r->cap_filling : 8;
+    if (!kz_strmap_get(&r->vuln_ids, id, &v)) {
+        v = r->ids.n;
+        if (v == r->cap_stamp) {
+            size_t cap = r->cap_stamp ? 2 * r->cap_stamp : 256;
+            size_t *g = realloc(r->stamp, cap * sizeof *g);
+            if (g == NULL)
+                goto nomem;
+            r->stamp = g;
+            r->cap_stamp = cap;
+        }
+        if (kz_strlist_add(&r->ids, id) != KZ_OK)
+            goto nomem;
+        if (kz_strmap_put(&r->vuln_ids, id, v) != KZ_OK) {
+            free(r->ids.v[--r->ids.n]);
+            goto nomem;
+        }
+        r->stamp[v] = 0;
+    }
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? 2 * k->cap : 8;
         size_t *g = realloc(k->v, cap * sizeof *g);
         if (g == NULL)
-            return kz_fail(r->err, KZ_ENOMEM, "out of memory matching");
+            goto nomem;
         k->v = g;
-        r->cap_filling = cap;
+        k->cap = cap;
     }
     k->v[k->n++] = v;
     return KZ_OK;
+nomem:
+    return kz_fail(r->err, KZ_ENOMEM, "out of memory matching");
 }
 
 /* The vulnerabilities found under key (cached). */
@@ -231,14 +228,27 @@ static kz_rc key_lookup(run *r, const char *key, const key_entry **out)
         r->cap_keys = cap;
     }
     i = r->n_keys++;
-    r->keys[i] = (key_entry){NULL, 0};
+    r->keys[i] = (key_entry){NULL, 0, 0};
     r->filling = &r->keys[i];
-    r->cap_filling = 0;
     if ((rc = kz_store_vkey(r->s, key, on_key_id, r, r->err)) != KZ_OK)
         return rc;
     if (kz_strmap_put(&r->key_ids, key, i) != KZ_OK)
         return kz_fail(r->err, KZ_ENOMEM, "out of memory matching");
     *out = &r->keys[i];
+    return KZ_OK;
+}
+
+static kz_rc pair_add(run *r, size_t comp, size_t vuln)
+{
+    if (r->n_pairs == r->cap_pairs) {
+        size_t cap = r->cap_pairs ? 2 * r->cap_pairs : 1024;
+        pair *g = realloc(r->pairs, cap * sizeof *g);
+        if (g == NULL)
+            return kz_fail(r->err, KZ_ENOMEM, "out of memory matching");
+        r->pairs = g;
+        r->cap_pairs = cap;
+    }
+    r->pairs[r->n_pairs++] = (pair){comp, vuln};
     return KZ_OK;
 }
 
@@ -456,15 +466,21 @@ static kz_match entry_decide(const comp_info *ci, const json_t *aff, const kz_cp
 
 /* ---- findings ------------------------------------------------------------------------------- */
 
-void kz_findings_free(kz_findings *f)
+/* Frees what f holds, leaving the struct itself. */
+static void findings_clear(kz_findings *f)
 {
-    if (f == NULL)
-        return;
     for (size_t i = 0; i < f->n; i++) {
         free((char *)f->f[i].reason);
         json_decref((json_t *)f->f[i].vuln);
     }
     free(f->f);
+}
+
+void kz_findings_free(kz_findings *f)
+{
+    if (f == NULL)
+        return;
+    findings_clear(f);
     free(f);
 }
 
@@ -520,7 +536,8 @@ static int finding_cmp(const void *a, const void *b)
     return strcmp(view_id(x->vuln), view_id(y->vuln));
 }
 
-/* Decides vulnerability e against the component and adds the finding, if any. */
+/* Decides vulnerability e against the component and adds the finding, if any, with no view
+ * yet (vuln_decide gives the findings of one vulnerability their cut view together). */
 static kz_rc decide(const comp_info *ci, size_t comp, const vuln_entry *e, kz_cpe *scratch,
                     kz_findings *out)
 {
@@ -561,24 +578,248 @@ static kz_rc decide(const comp_info *ci, size_t comp, const vuln_entry *e, kz_cp
     if (overridden || best == KZ_MATCH_NOT_AFFECTED)
         return KZ_OK;
     kz_finding x = {comp, best == KZ_MATCH_AFFECTED ? KZ_FIND_AFFECTED : KZ_FIND_POSSIBLY,
-                    NULL, e->view, best_aff, e->score, e->exploited};
+                    NULL, NULL, best_aff, e->score, e->exploited};
     return findings_add(out, &x, best_reason);
+}
+
+/*
+ * The view cut to what a report reads (vuln.h, kz_finding): the n findings' affected entries and
+ * the remediations that apply to them instead of every product the advisories name, the first
+ * reference only. Values are shared with view, not copied. NULL when out of memory.
+ */
+static json_t *cut_view(const json_t *view, const kz_finding *f, size_t n)
+{
+    static const char *const keep[] = {"id",  "aliases", "published", "modified", "text",
+                                       "cwes", "scores", "exploited", "sources"};
+    json_t *cut = json_object(), *affs = json_array(), *rems = json_array(), *refs = json_array();
+    const json_t *v, *first_ref = json_array_get(json_object_get(view, "references"), 0);
+    bool ok = cut != NULL && affs != NULL && rems != NULL && refs != NULL;
+    size_t i, j;
+
+    for (i = 0; ok && i < sizeof keep / sizeof keep[0]; i++)
+        if ((v = json_object_get(view, keep[i])) != NULL)
+            ok = json_object_set(cut, keep[i], (json_t *)v) == 0;
+    for (i = 0; ok && i < n; i++) { /* each entry once: a few entries serve many components */
+        for (j = 0; j < json_array_size(affs) && json_array_get(affs, j) != f[i].affected; j++)
+            ;
+        if (j == json_array_size(affs))
+            ok = json_array_append(affs, (json_t *)f[i].affected) == 0;
+    }
+    json_array_foreach(json_object_get(view, "remediations"), i, v) {
+        for (j = 0; ok && j < json_array_size(affs); j++)
+            if (kz_vuln_rem_applies(v, json_array_get(affs, j))) {
+                ok = json_array_append(rems, (json_t *)v) == 0;
+                break;
+            }
+    }
+    if (ok && first_ref != NULL)
+        ok = json_array_append(refs, (json_t *)first_ref) == 0;
+    ok = ok && json_object_set(cut, "affected", affs) == 0 &&
+         json_object_set(cut, "remediations", rems) == 0 &&
+         json_object_set(cut, "references", refs) == 0;
+    json_decref(affs);
+    json_decref(rems);
+    json_decref(refs);
+    if (!ok) {
+        json_decref(cut);
+        return NULL;
+    }
+    return cut;
+}
+
+/* ---- phase 2: the vulnerabilities, on every core -------------------------------------------- */
+
+typedef struct {
+    run *r;
+    kz_store *s;       /* this worker's store handle */
+    kz_findings f;     /* its findings */
+    comp_info *ci;
+    kz_cpe *scratch;
+    kz_err err;
+    kz_rc rc;
+} worker;
+
+/* Reads vulnerability v's merged view and decides it against each of its candidate components;
+ * the view is dropped afterwards, so that memory holds one view per worker plus the cut ones. */
+static kz_rc vuln_decide(worker *w, size_t v)
+{
+    run *r = w->r;
+    vuln_entry e = {0};
+    size_t k0 = w->f.n;
+    json_t *cut;
+    kz_rc rc;
+
+    rc = kz_vuln_get(w->s, r->ids.v[v], &e.view, &w->err);
+    if (rc == KZ_ENOTFOUND)
+        return KZ_OK; /* removed since its key was read: never a finding */
+    if (rc != KZ_OK)
+        return rc;
+    e.score = view_score(e.view);
+    e.exploited = json_is_true(json_object_get(json_object_get(e.view, "exploited"), "known"));
+    if ((rc = affs_build(&e)) != KZ_OK)
+        goto nomem;
+    for (size_t i = r->first[v]; i < r->first[v + 1]; i++) {
+        comp_info_init(w->ci, kz_inventory_get(r->inv, r->comps[i]));
+        if ((rc = decide(w->ci, r->comps[i], &e, w->scratch, &w->f)) != KZ_OK)
+            goto nomem;
+    }
+    if (w->f.n > k0) {
+        if ((cut = cut_view(e.view, &w->f.f[k0], w->f.n - k0)) == NULL) {
+            rc = KZ_ENOMEM;
+            goto nomem;
+        }
+        for (size_t i = k0; i < w->f.n; i++)
+            w->f.f[i].vuln = json_incref(cut);
+        json_decref(cut);
+    }
+    affs_free(e.affs, e.n_affs);
+    json_decref(e.view);
+    return KZ_OK;
+nomem:
+    affs_free(e.affs, e.n_affs);
+    json_decref(e.view);
+    return kz_fail(&w->err, rc, "out of memory matching");
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    run *r = w->r;
+    kz_err ignored;
+    /* One snapshot for the whole run rather than a lock and a file check per read; the first
+     * worker's handle is in phase 1's already. */
+    bool snap = w->s != r->s && kz_store_read_begin(w->s, &ignored) == KZ_OK;
+
+    for (;;) {
+        size_t v = atomic_fetch_add(&r->next, 1);
+        if (v >= r->ids.n || atomic_load(&r->stop))
+            break;
+        if ((w->rc = vuln_decide(w, v)) != KZ_OK) {
+            atomic_store(&r->stop, true);
+            break;
+        }
+    }
+    if (snap)
+        kz_store_read_end(w->s);
+    return NULL;
+}
+
+/* Groups the candidate pairs by vulnerability (components in inventory order): first, comps. */
+static kz_rc group_pairs(run *r)
+{
+    size_t nv = r->ids.n;
+
+    if ((r->first = calloc(nv + 1, sizeof *r->first)) == NULL ||
+        (r->comps = malloc((r->n_pairs ? r->n_pairs : 1) * sizeof *r->comps)) == NULL)
+        return kz_fail(r->err, KZ_ENOMEM, "out of memory matching");
+    for (size_t i = 0; i < r->n_pairs; i++)
+        r->first[r->pairs[i].vuln + 1]++;
+    for (size_t v = 0; v < nv; v++)
+        r->first[v + 1] += r->first[v];
+    for (size_t i = 0; i < r->n_pairs; i++) /* stamp: where v's next component goes */
+        r->stamp[r->pairs[i].vuln] = 0;
+    for (size_t i = 0; i < r->n_pairs; i++) {
+        size_t v = r->pairs[i].vuln;
+        r->comps[r->first[v] + r->stamp[v]++] = r->pairs[i].comp;
+    }
+    return KZ_OK;
+}
+
+/* Runs the workers: this thread with s, and threads - 1 more (0: as many as there are cores,
+ * when there is enough to share; at most WORKERS_MAX in all), each with its own store handle.
+ * Their findings are moved into out. */
+static kz_rc run_workers(run *r, size_t threads, kz_findings *out)
+{
+    worker w[WORKERS_MAX] = {{0}};
+    pthread_t tid[WORKERS_MAX];
+    bool started[WORKERS_MAX] = {false};
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t n = threads;
+    kz_rc rc = KZ_OK;
+
+    if (n == 0) /* automatic: every core, when there is enough to share */
+        n = r->ids.n < WORKERS_MIN_VULNS || cpus < 2 ? 1 : (size_t)cpus;
+    if (n > WORKERS_MAX)
+        n = WORKERS_MAX;
+
+    for (size_t i = 0; i < n; i++) {
+        w[i].r = r;
+        w[i].s = r->s;
+        if ((w[i].ci = malloc(sizeof *w[i].ci)) == NULL ||
+            (w[i].scratch = malloc(sizeof *w[i].scratch)) == NULL) {
+            rc = kz_fail(r->err, KZ_ENOMEM, "out of memory matching");
+            atomic_store(&r->stop, true); /* the workers started stop at their next step */
+            n = i + 1;
+            goto out;
+        }
+        /* A worker without a handle of its own (or a thread) is simply not started: the
+         * others share its part. */
+        if (i > 0 && (kz_store_dup(r->s, &w[i].s, &w[i].err) != KZ_OK ||
+                      pthread_create(&tid[i], NULL, worker_main, &w[i]) != 0))
+            continue;
+        started[i] = i > 0;
+    }
+    worker_main(&w[0]);
+out:
+    for (size_t i = 0; i < n; i++) {
+        if (started[i])
+            pthread_join(tid[i], NULL);
+        if (rc == KZ_OK && w[i].rc != KZ_OK) {
+            rc = w[i].rc;
+            *r->err = w[i].err;
+        }
+        if (i > 0 && w[i].s != r->s)
+            kz_store_free(w[i].s);
+        free(w[i].ci);
+        free(w[i].scratch);
+    }
+    for (size_t i = 0; i < n; i++) { /* the findings into one list (freed from there) */
+        if (rc == KZ_OK && w[i].f.n > 0 && out->cap - out->n < w[i].f.n) {
+            size_t cap = out->n + w[i].f.n;
+            kz_finding *g = realloc(out->f, cap * sizeof *g);
+            if (g == NULL)
+                rc = kz_fail(r->err, KZ_ENOMEM, "out of memory matching");
+            else
+                out->f = g, out->cap = cap;
+        }
+        if (rc == KZ_OK) {
+            if (w[i].f.n > 0) /* memcpy wants valid pointers even for no bytes */
+                memcpy(out->f + out->n, w[i].f.f, w[i].f.n * sizeof *w[i].f.f);
+            out->n += w[i].f.n;
+            free(w[i].f.f);
+        } else {
+            findings_clear(&w[i].f);
+        }
+    }
+    return rc;
 }
 
 kz_rc kz_vuln_match(kz_store *s, const kz_inventory *inv, kz_findings **out, kz_err *err)
 {
+    return kz_vuln_match_threads(s, inv, 0, out, err);
+}
+
+kz_rc kz_vuln_match_threads(kz_store *s, const kz_inventory *inv, size_t threads,
+                            kz_findings **out, kz_err *err)
+{
     kz_findings *f = calloc(1, sizeof *f);
     comp_info *ci = malloc(sizeof *ci);
-    kz_cpe *scratch = malloc(sizeof *scratch);
-    run r = {.s = s, .err = err};
+    run r = {.s = s, .inv = inv, .err = err};
     char keys[COMP_KEYS_MAX][KEY_BYTES];
+    kz_err ignored;
+    bool snap = false;
     kz_rc rc = KZ_ENOMEM;
 
     *out = NULL;
-    if (f == NULL || ci == NULL || scratch == NULL) {
+    atomic_init(&r.next, 0);
+    atomic_init(&r.stop, false);
+    if (f == NULL || ci == NULL) {
         kz_fail(err, rc, "out of memory matching");
         goto out;
     }
+    /* Phase 1: each component's keys, looked up once per distinct key; the candidate pairs.
+     * (A caller's open batch means no snapshot of our own: the reads then simply lock each.) */
+    snap = kz_store_read_begin(s, &ignored) == KZ_OK;
     for (size_t c = 0; c < kz_inventory_count(inv); c++) {
         size_t nk;
         comp_info_init(ci, kz_inventory_get(inv, c));
@@ -588,26 +829,27 @@ kz_rc kz_vuln_match(kz_store *s, const kz_inventory *inv, kz_findings **out, kz_
             if ((rc = key_lookup(&r, keys[k], &ke)) != KZ_OK)
                 goto out;
             for (size_t j = 0; j < ke->n; j++) {
-                vuln_entry *e = &r.vulns[ke->v[j]];
-                if (e->view == NULL || e->stamp == c + 1)
-                    continue; /* gone, or already decided for this component */
-                e->stamp = c + 1;
-                if ((rc = decide(ci, c, e, scratch, f)) != KZ_OK) {
-                    kz_fail(err, rc, "out of memory matching");
+                if (r.stamp[ke->v[j]] == c + 1)
+                    continue; /* already a candidate of this component */
+                r.stamp[ke->v[j]] = c + 1;
+                if ((rc = pair_add(&r, c, ke->v[j])) != KZ_OK)
                     goto out;
-                }
             }
         }
     }
+    /* Phase 2: each candidate vulnerability read and decided once, on every core. */
+    if ((rc = group_pairs(&r)) != KZ_OK || (rc = run_workers(&r, threads, f)) != KZ_OK)
+        goto out;
     if (f->n > 0) /* qsort wants a valid pointer even for no elements */
         qsort(f->f, f->n, sizeof *f->f, finding_cmp);
     *out = f;
     f = NULL;
     rc = KZ_OK;
 out:
+    if (snap)
+        kz_store_read_end(s);
     run_free(&r);
     kz_findings_free(f);
     free(ci);
-    free(scratch);
     return rc;
 }

@@ -460,3 +460,20 @@ kz_rc kz_vuln_record_keys(const json_t *rec, kz_rc (*fn)(void *ctx, const char *
     free(ks);
     return rc;
 }
+
+bool kz_vuln_rem_applies(const json_t *rem, const json_t *aff)
+{
+    const json_t *refs = json_object_get(rem, "refs"), *r;
+    const char *ref = json_string_value(json_object_get(aff, "ref"));
+    size_t i;
+
+    if (json_array_size(refs) == 0)
+        return true;
+    if (ref == NULL)
+        return false;
+    json_array_foreach(refs, i, r) {
+        if (json_is_string(r) && strcmp(json_string_value(r), ref) == 0)
+            return true;
+    }
+    return false;
+}

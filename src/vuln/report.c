@@ -8,23 +8,25 @@
  * prevented the weakness; then a summary.
  *
  * JSON (one object; keys always in this order; "generated" is the only field that changes from
- * run to run on the same input):
+ * run to run on the same input). What a vulnerability is (title, scores, KEV, CWEs, provisions)
+ * is written once under its id, not once per component it affects:
  *   {"generated": "RFC 3339", "lang": "en",
  *    "summary": {"components": 12, "components_with_findings": 3, "affected": 4,
  *                "possibly": 2, "known_exploited": 1},
  *    "components": [{"index": 0, "ref": "...", "name": "...", "vendor": "...", "product": "...",
  *                    "version": "...", "cpe": "...", "purl": "...", "location": "...",
  *                    "findings": 2}],                        (absent strings are omitted)
- *    "findings": [{"component": 0, "id": "CVE-...", "aliases": [...],
- *                  "status": "affected" | "possibly_affected", "reason": "...",
- *                  "score": 9.8, "severity": "CRITICAL", "vector": "CVSS:3.1/...",
- *                  "exploited": true, "kev": {"date_added": "...", "due_date": "...",
- *                  "required_action": "..."},                 (kev only when exploited)
- *                  "title": "...", "title_lang": "en", "fixed": "V2.9.2",
- *                  "remediation": {"category": "vendor_fix", "text": "...", "url": "..."},
- *                  "advisory": "https://...", "cwes": ["CWE-787"],
+ *    "vulnerabilities": {"CVE-...": {"aliases": [...], "score": 9.8, "severity": "CRITICAL",
+ *                  "vector": "CVSS:3.1/...", "exploited": true, "kev": {"date_added": "...",
+ *                  "due_date": "...", "required_action": "..."},  (kev only when exploited)
+ *                  "title": "...", "title_lang": "en", "cwes": ["CWE-787"],
  *                  "provisions": [{"id": "5.13-1", "area": "5.13", "area_title": "...",
- *                                  "text": "..."}],
+ *                                  "text": "..."}]}},           (ordered by id)
+ *    "findings": [{"component": 0, "id": "CVE-...",
+ *                  "status": "affected" | "possibly_affected", "reason": "...",
+ *                  "score": 9.8, "exploited": true, "fixed": "V2.9.2",
+ *                  "remediation": {"category": "vendor_fix", "text": "...", "url": "..."},
+ *                  "advisory": "https://...",
  *                  "affected": {the matching affected entry}}]}   (findings in priority order)
  *
  * CSAF VEX: document (category csaf_vex, CSAF 2.0, publisher Kizuna as "user", tracking with a
@@ -34,6 +36,8 @@
  * remediations covering every known_affected product (the CSAF VEX profile's action statement),
  * CVSS v3 scores and the KEV exploitation status as a threat.
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +47,7 @@
 #include "vuln_int.h"
 
 #define PROVISIONS_SHOWN 8 /* per vulnerability in text */
+#define REPORT_LINE_MAX ((size_t)64 << 20) /* bytes of one JSON line: a component or finding */
 
 /* ---- what every format needs from a finding ------------------------------------------------- */
 
@@ -94,26 +99,6 @@ static const char *text_of(const json_t *view, const char *lang, const char *fie
     return s;
 }
 
-/* True when the remediation applies to the affected entry: it names the entry's ref, or names
- * no products at all. An entry without a ref (KEV, CVE records) takes only the latter, so that a
- * CSAF vendor's fix for its own product is not shown for another's. */
-static bool applies(const json_t *rem, const json_t *aff)
-{
-    const json_t *refs = json_object_get(rem, "refs"), *r;
-    const char *ref = str(aff, "ref");
-    size_t i;
-
-    if (json_array_size(refs) == 0)
-        return true;
-    if (ref == NULL)
-        return false;
-    json_array_foreach(refs, i, r) {
-        if (json_is_string(r) && strcmp(json_string_value(r), ref) == 0)
-            return true;
-    }
-    return false;
-}
-
 /* The remediation to show: the first vendor_fix, else mitigation, else workaround, else any,
  * that applies to the entry, preferring one in lang. */
 static const json_t *remediation(const json_t *view, const json_t *aff, const char *lang)
@@ -127,7 +112,7 @@ static const json_t *remediation(const json_t *view, const json_t *aff, const ch
         first = NULL;
         json_array_foreach(json_object_get(view, "remediations"), i, rem) {
             const char *cat = str(rem, "category"), *l = str(rem, "lang");
-            if (cat == NULL || strcmp(cat, order[k]) != 0 || !applies(rem, aff) ||
+            if (cat == NULL || strcmp(cat, order[k]) != 0 || !kz_vuln_rem_applies(rem, aff) ||
                 (str(rem, "text") == NULL && str(rem, "url") == NULL))
                 continue;
             if (l != NULL && strcmp(l, lang) == 0)
@@ -211,6 +196,63 @@ static const char *fixed_version(const json_t *aff, const json_t *rem)
     return f ? f : str(rem, "fixed");
 }
 
+/*
+ * What a finding shows that depends only on its vulnerability and affected entry (the
+ * remediation and the advisory link): worked out once per distinct pair, as an inventory with a
+ * thousand copies of one device has a thousand findings that share them.
+ */
+typedef struct {
+    const json_t *rem;
+    const char *advisory;
+} shown;
+
+typedef struct {
+    const json_t *vuln, *aff;
+    size_t i;
+} shown_key;
+
+static int shown_cmp(const void *a, const void *b)
+{
+    const shown_key *x = a, *y = b;
+
+    if (x->vuln != y->vuln)
+        return (uintptr_t)x->vuln < (uintptr_t)y->vuln ? -1 : 1;
+    if (x->aff != y->aff)
+        return (uintptr_t)x->aff < (uintptr_t)y->aff ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* *out[i] for each finding i (malloc'd; NULL when there are none). KZ_ENOMEM on failure. */
+static kz_rc shown_all(const kz_findings *f, const char *lang, shown **out)
+{
+    size_t n = kz_findings_count(f);
+    shown_key *k = malloc((n ? n : 1) * sizeof *k);
+    shown *s = malloc((n ? n : 1) * sizeof *s);
+
+    *out = NULL;
+    if (k == NULL || s == NULL) {
+        free(k);
+        free(s);
+        return KZ_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const kz_finding *x = kz_findings_get(f, i);
+        k[i] = (shown_key){x->vuln, x->affected, i};
+    }
+    qsort(k, n, sizeof *k, shown_cmp);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && k[i].vuln == k[i - 1].vuln && k[i].aff == k[i - 1].aff) {
+            s[k[i].i] = s[k[i - 1].i];
+            continue;
+        }
+        s[k[i].i].rem = remediation(k[i].vuln, k[i].aff, lang);
+        s[k[i].i].advisory = advisory(k[i].vuln, k[i].aff);
+    }
+    free(k);
+    *out = s;
+    return KZ_OK;
+}
+
 /* Distinct provisions for a view's CWEs, in catalogue lookup order. */
 typedef struct {
     const kz_provision *p[64];
@@ -255,12 +297,12 @@ static void text_component(FILE *out, const kz_component *c)
     fprintf(out, "  [%s]\n", c->ref ? c->ref : "");
 }
 
-static void text_finding(FILE *out, const kz_finding *f, const kz_catalogue *cat,
-                         const char *lang)
+static void text_finding(FILE *out, const kz_finding *f, const shown *sh,
+                         const kz_catalogue *cat, const char *lang)
 {
     const json_t *v = f->vuln, *sc = best_score(v), *x = json_object_get(v, "exploited");
-    const json_t *rem = remediation(v, f->affected, lang);
-    const char *used = lang, *title = title_of(v, lang, &used), *fix, *link;
+    const json_t *rem = sh->rem;
+    const char *used = lang, *title = title_of(v, lang, &used), *fix, *link = sh->advisory;
     prov_list pl;
 
     fprintf(out, "  %s  %s", str(v, "id") ? str(v, "id") : "?", kind_str(f->kind));
@@ -298,7 +340,7 @@ static void text_finding(FILE *out, const kz_finding *f, const kz_catalogue *cat
         put_line(out, str(x, "required_action"), 400);
         fputc('\n', out);
     }
-    if ((link = advisory(v, f->affected)) != NULL)
+    if (link != NULL)
         fprintf(out, "    advisory: %s\n", link);
     provisions_of(cat, v, &pl);
     if (pl.n > 0) {
@@ -332,10 +374,13 @@ static summary summarise(const kz_inventory *inv, const kz_findings *f)
 }
 
 static kz_rc report_text(const kz_inventory *inv, const kz_findings *f, const kz_catalogue *cat,
-                         const char *lang, FILE *out)
+                         const char *lang, FILE *out, kz_err *err)
 {
     summary s = summarise(inv, f);
+    shown *sh;
 
+    if (shown_all(f, lang, &sh) != KZ_OK)
+        return kz_fail(err, KZ_ENOMEM, "out of memory writing the report");
     for (size_t i = 0; i < kz_findings_count(f); i++) {
         const kz_finding *x = kz_findings_get(f, i);
         if (i == 0 || kz_findings_get(f, i - 1)->component != x->component) {
@@ -343,14 +388,15 @@ static kz_rc report_text(const kz_inventory *inv, const kz_findings *f, const kz
                 fprintf(out, "\n");
             text_component(out, kz_inventory_get(inv, x->component));
         }
-        text_finding(out, x, cat, lang);
+        text_finding(out, x, &sh[i], cat, lang);
     }
+    free(sh);
     if (kz_findings_count(f) > 0)
         fprintf(out, "\n");
     fprintf(out, "summary: %zu components, %zu with findings: %zu affected, %zu possibly "
             "affected, %zu known exploited\n", s.components, s.with_findings, s.affected,
             s.possibly, s.exploited);
-    return KZ_OK;
+    return ferror(out) ? kz_fail(err, KZ_EIO, "cannot write the report") : KZ_OK;
 }
 
 /* ---- JSON ----------------------------------------------------------------------------------- */
@@ -361,80 +407,271 @@ static bool set_str(json_t *o, const char *key, const char *s)
     return s == NULL || json_object_set_new(o, key, json_string(s)) == 0;
 }
 
-static json_t *json_component(const kz_component *c, size_t i, size_t findings)
-{
-    json_t *o = json_object();
+/*
+ * The JSON report is written straight into a buffer, one line per component and per finding, and
+ * the buffer to the stream once per line: building a tree of every finding only to serialise it
+ * cost more than the match itself on large inventories. Values of the views (aliases, the
+ * affected entry) are serialised by jansson into the same buffer.
+ */
 
-    if (o == NULL || json_object_set_new(o, "index", json_integer((json_int_t)i)) != 0 ||
-        !set_str(o, "ref", c->ref) || !set_str(o, "name", c->name) ||
-        !set_str(o, "vendor", c->vendor) || !set_str(o, "product", c->product) ||
-        !set_str(o, "version", c->version) || !set_str(o, "cpe", c->cpe) ||
-        !set_str(o, "purl", c->purl) || !set_str(o, "location", c->location) ||
-        json_object_set_new(o, "findings", json_integer((json_int_t)findings)) != 0) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+/* Appends ,"key": and the JSON string s; null when s is NULL and null_ok, nothing when not. */
+static kz_rc put_str(kz_buf *b, const char *key, const char *s, bool null_ok)
+{
+    kz_rc rc = KZ_OK;
+
+    if (s == NULL && !null_ok)
+        return KZ_OK;
+    if (key[0] != '\0')
+        rc = kz_buf_printf(b, ",\"%s\":", key);
+    if (rc == KZ_OK)
+        rc = s ? kz_buf_json_str(b, s, strlen(s)) : kz_buf_puts(b, "null");
+    return rc;
 }
 
-static json_t *json_finding(const kz_finding *f, const kz_catalogue *cat, const char *lang)
+/* A number in its shortest form that reads back as the same double. */
+static kz_rc put_num(kz_buf *b, const char *key, double d)
 {
-    const json_t *v = f->vuln, *sc = best_score(v), *x = json_object_get(v, "exploited"), *cwe;
-    const json_t *rem = remediation(v, f->affected, lang);
-    const char *used = lang, *title = title_of(v, lang, &used);
-    json_t *o = json_object(), *cwes = json_array(), *provs = json_array(), *r;
-    bool ok = o != NULL && cwes != NULL && provs != NULL;
-    prov_list pl;
-    size_t i;
+    char t[32];
 
-    ok = ok && json_object_set_new(o, "component", json_integer((json_int_t)f->component)) == 0;
-    ok = ok && set_str(o, "id", str(v, "id"));
-    ok = ok && json_object_set_new(o, "aliases", json_object_get(v, "aliases")
-                                                     ? json_deep_copy(json_object_get(v, "aliases"))
-                                                     : json_array()) == 0;
-    ok = ok && set_str(o, "status", f->kind == KZ_FIND_AFFECTED ? "affected"
-                                                                : "possibly_affected");
-    ok = ok && set_str(o, "reason", f->reason);
-    ok = ok && json_object_set_new(o, "score", sc ? json_real(f->priority_score) : json_null())
-                   == 0;
-    ok = ok && set_str(o, "severity", str(sc, "severity")) && set_str(o, "vector",
-                                                                       str(sc, "vector"));
-    ok = ok && json_object_set_new(o, "exploited", json_boolean(f->exploited)) == 0;
-    if (ok && f->exploited)
-        ok = json_object_set_new(o, "kev", json_pack("{s:s?, s:s?, s:s?}", "date_added",
-                                                     str(x, "date_added"), "due_date",
-                                                     str(x, "due_date"), "required_action",
-                                                     str(x, "required_action"))) == 0;
-    ok = ok && set_str(o, "title", title) && (title == NULL || set_str(o, "title_lang", used));
-    ok = ok && set_str(o, "fixed", fixed_version(f->affected, rem));
-    if (ok && rem != NULL)
-        ok = json_object_set_new(o, "remediation",
-                                 json_pack("{s:s?, s:s?, s:s?}", "category",
-                                           str(rem, "category"), "text", str(rem, "text"),
-                                           "url", str(rem, "url"))) == 0;
-    ok = ok && set_str(o, "advisory", advisory(v, f->affected));
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(t, sizeof t, "%.*g", prec, d);
+        if (strtod(t, NULL) == d)
+            break;
+    }
+    return kz_buf_printf(b, ",\"%s\":%s", key, t);
+}
+
+static int buf_sink(const char *p, size_t n, void *ctx)
+{
+    return kz_buf_append(ctx, p, n) == KZ_OK ? 0 : -1;
+}
+
+/* Appends ,"key": (unless key is "") and a view's value, compact and in its order. */
+static kz_rc put_json(kz_buf *b, const char *key, const json_t *v)
+{
+    kz_rc rc = key[0] ? kz_buf_printf(b, ",\"%s\":", key) : KZ_OK;
+
+    if (rc == KZ_OK && json_dump_callback(v, buf_sink, b, JSON_COMPACT | JSON_PRESERVE_ORDER |
+                                                               JSON_ENCODE_ANY) != 0)
+        rc = KZ_ENOMEM;
+    return rc;
+}
+
+/* {"category": ..., "text": ..., "url": ...} of a remediation, or of a KEV entry's dates. */
+static kz_rc put_triple(kz_buf *b, const char *key, const json_t *o, const char *const k[3])
+{
+    kz_rc rc = kz_buf_printf(b, ",\"%s\":{", key);
+
+    for (int i = 0; rc == KZ_OK && i < 3; i++) {
+        rc = kz_buf_printf(b, "%s\"%s\":", i ? "," : "", k[i]);
+        if (rc == KZ_OK)
+            rc = put_str(b, "", str(o, k[i]), true);
+    }
+    return rc == KZ_OK ? kz_buf_puts(b, "}") : rc;
+}
+
+static kz_rc json_component(kz_buf *b, const kz_component *c, size_t i, size_t findings)
+{
+    kz_rc rc = kz_buf_printf(b, "{\"index\":%zu", i);
+
+    if (rc == KZ_OK)
+        rc = put_str(b, "ref", c->ref, false);
+    if (rc == KZ_OK)
+        rc = put_str(b, "name", c->name, false);
+    if (rc == KZ_OK)
+        rc = put_str(b, "vendor", c->vendor, false);
+    if (rc == KZ_OK)
+        rc = put_str(b, "product", c->product, false);
+    if (rc == KZ_OK)
+        rc = put_str(b, "version", c->version, false);
+    if (rc == KZ_OK)
+        rc = put_str(b, "cpe", c->cpe, false);
+    if (rc == KZ_OK)
+        rc = put_str(b, "purl", c->purl, false);
+    if (rc == KZ_OK)
+        rc = put_str(b, "location", c->location, false);
+    return rc == KZ_OK ? kz_buf_printf(b, ",\"findings\":%zu}", findings) : rc;
+}
+
+/* One vulnerability of the "vulnerabilities" object: what every finding of it shares. */
+static kz_rc json_vuln(kz_buf *b, const json_t *v, const kz_catalogue *cat, const char *lang)
+{
+    static const char *const kev_keys[3] = {"date_added", "due_date", "required_action"};
+    const json_t *sc = best_score(v), *cwe, *aliases = json_object_get(v, "aliases");
+    const json_t *x = json_object_get(v, "exploited");
+    const char *used = lang, *title = title_of(v, lang, &used), *id = str(v, "id");
+    bool ja = strcmp(lang, "ja") == 0;
+    prov_list pl;
+    size_t i, nc = 0;
+    kz_rc rc = put_str(b, "", id ? id : "?", true);
+
+    if (rc == KZ_OK)
+        rc = kz_buf_puts(b, ":{\"aliases\":");
+    if (rc == KZ_OK)
+        rc = aliases ? put_json(b, "", aliases) : kz_buf_puts(b, "[]");
+    if (rc == KZ_OK)
+        rc = sc ? put_num(b, "score", json_number_value(json_object_get(sc, "base_score")))
+                : kz_buf_puts(b, ",\"score\":null");
+    if (rc == KZ_OK)
+        rc = put_str(b, "severity", str(sc, "severity"), false);
+    if (rc == KZ_OK)
+        rc = put_str(b, "vector", str(sc, "vector"), false);
+    if (rc == KZ_OK)
+        rc = kz_buf_printf(b, ",\"exploited\":%s",
+                           json_is_true(json_object_get(x, "known")) ? "true" : "false");
+    if (rc == KZ_OK && json_is_true(json_object_get(x, "known")))
+        rc = put_triple(b, "kev", x, kev_keys);
+    if (rc == KZ_OK && title != NULL && (rc = put_str(b, "title", title, false)) == KZ_OK)
+        rc = put_str(b, "title_lang", used, false);
+    if (rc == KZ_OK)
+        rc = kz_buf_puts(b, ",\"cwes\":[");
     json_array_foreach(json_object_get(v, "cwes"), i, cwe) {
-        if (ok && str(cwe, "id") != NULL)
-            ok = json_array_append_new(cwes, json_string(str(cwe, "id"))) == 0;
+        if (rc == KZ_OK && str(cwe, "id") != NULL && (rc = kz_buf_puts(b, nc++ ? "," : "")) ==
+                                                         KZ_OK)
+            rc = put_str(b, "", str(cwe, "id"), true);
     }
+    if (rc == KZ_OK)
+        rc = kz_buf_puts(b, "],\"provisions\":[");
     provisions_of(cat, v, &pl);
-    for (i = 0; ok && i < pl.n; i++) {
-        bool ja = strcmp(lang, "ja") == 0;
-        r = json_pack("{s:s, s:s, s:s, s:s}", "id", pl.p[i]->id, "area", pl.p[i]->area,
-                      "area_title", ja ? pl.p[i]->area_title_ja : pl.p[i]->area_title_en,
-                      "text", ja ? pl.p[i]->text_ja : pl.p[i]->text_en);
-        ok = json_array_append_new(provs, r) == 0;
+    for (i = 0; rc == KZ_OK && i < pl.n; i++) {
+        rc = kz_buf_printf(b, "%s{\"id\":", i ? "," : "");
+        if (rc == KZ_OK)
+            rc = put_str(b, "", pl.p[i]->id, true);
+        if (rc == KZ_OK)
+            rc = put_str(b, "area", pl.p[i]->area, true);
+        if (rc == KZ_OK)
+            rc = put_str(b, "area_title", ja ? pl.p[i]->area_title_ja : pl.p[i]->area_title_en,
+                         true);
+        if (rc == KZ_OK)
+            rc = put_str(b, "text", ja ? pl.p[i]->text_ja : pl.p[i]->text_en, true);
+        if (rc == KZ_OK)
+            rc = kz_buf_puts(b, "}");
     }
-    ok = ok && json_object_set(o, "cwes", cwes) == 0 && json_object_set(o, "provisions", provs)
-                                                            == 0;
-    ok = ok && json_object_set(o, "affected", (json_t *)f->affected) == 0;
-    json_decref(cwes);
-    json_decref(provs);
-    if (!ok) {
-        json_decref(o);
-        return NULL;
+    return rc == KZ_OK ? kz_buf_puts(b, "]}") : rc;
+}
+
+/* One finding: the component, the vulnerability's id (its details are in "vulnerabilities"),
+ * and what depends on the component: status, reason, fix, remediation, entry. */
+static kz_rc json_finding(kz_buf *b, const kz_finding *f, const shown *sh)
+{
+    static const char *const rem_keys[3] = {"category", "text", "url"};
+    const json_t *v = f->vuln;
+    kz_rc rc = kz_buf_printf(b, "{\"component\":%zu", f->component);
+
+    if (rc == KZ_OK)
+        rc = put_str(b, "id", str(v, "id") ? str(v, "id") : "?", false);
+    if (rc == KZ_OK)
+        rc = put_str(b, "status", f->kind == KZ_FIND_AFFECTED ? "affected" : "possibly_affected",
+                     false);
+    if (rc == KZ_OK)
+        rc = put_str(b, "reason", f->reason, false);
+    if (rc == KZ_OK)
+        rc = best_score(v) ? put_num(b, "score", f->priority_score)
+                           : kz_buf_puts(b, ",\"score\":null");
+    if (rc == KZ_OK)
+        rc = kz_buf_printf(b, ",\"exploited\":%s", f->exploited ? "true" : "false");
+    if (rc == KZ_OK)
+        rc = put_str(b, "fixed", fixed_version(f->affected, sh->rem), false);
+    if (rc == KZ_OK && sh->rem != NULL)
+        rc = put_triple(b, "remediation", sh->rem, rem_keys);
+    if (rc == KZ_OK)
+        rc = put_str(b, "advisory", sh->advisory, false);
+    if (rc == KZ_OK)
+        rc = put_json(b, "affected", f->affected);
+    return rc == KZ_OK ? kz_buf_puts(b, "}") : rc;
+}
+
+static int view_id_cmp(const void *a, const void *b)
+{
+    const char *x = str(*(const json_t *const *)a, "id"), *y = str(*(const json_t *const *)b, "id");
+
+    return strcmp(x ? x : "", y ? y : "");
+}
+
+/* The findings' distinct views, ordered by id (malloc'd into *out, count in *n). */
+static kz_rc distinct_views(const kz_findings *f, const json_t ***out, size_t *n)
+{
+    size_t cap = kz_findings_count(f), m = 0;
+    const json_t **v = malloc((cap ? cap : 1) * sizeof *v);
+
+    if (v == NULL)
+        return KZ_ENOMEM;
+    for (size_t i = 0; i < cap; i++)
+        v[m++] = kz_findings_get(f, i)->vuln;
+    qsort(v, m, sizeof *v, view_id_cmp);
+    *n = 0;
+    for (size_t i = 0; i < m; i++) /* one view per vulnerability: equal ids are one view */
+        if (*n == 0 || view_id_cmp(&v[*n - 1], &v[i]) != 0)
+            v[(*n)++] = v[i];
+    *out = v;
+    return KZ_OK;
+}
+
+/* Writes b to out and empties it; false when writing failed. */
+static bool flush_buf(kz_buf *b, FILE *out)
+{
+    bool ok = fwrite(b->p, 1, b->n, out) == b->n;
+
+    kz_buf_reset(b);
+    return ok;
+}
+
+/* The JSON report, streamed: one line per component, per vulnerability and per finding, so
+ * that memory stays that of one line whatever the size of the inventory. */
+static kz_rc report_json(const kz_inventory *inv, const kz_findings *f, const kz_catalogue *cat,
+                         const char *lang, FILE *out, kz_err *err)
+{
+    summary s = summarise(inv, f);
+    char now[KZ_TIME_MAX];
+    kz_time t = kz_time_now();
+    size_t *counts = calloc(kz_inventory_count(inv) + 1, sizeof *counts), nv = 0;
+    const json_t **views = NULL;
+    shown *sh = NULL;
+    kz_buf b;
+    bool ok;
+    kz_rc rc = KZ_OK;
+
+    kz_buf_init(&b, REPORT_LINE_MAX);
+    if (counts == NULL || distinct_views(f, &views, &nv) != KZ_OK ||
+        shown_all(f, lang, &sh) != KZ_OK) {
+        rc = kz_fail(err, KZ_ENOMEM, "out of memory writing the report");
+        goto out;
     }
-    return o;
+    kz_time_format(&t, 0, now);
+    for (size_t i = 0; i < kz_findings_count(f); i++)
+        counts[kz_findings_get(f, i)->component]++;
+    ok = fprintf(out,
+                 "{\"generated\": \"%s\", \"lang\": \"%s\",\n \"summary\": {\"components\":%zu,"
+                 "\"components_with_findings\":%zu,\"affected\":%zu,\"possibly\":%zu,"
+                 "\"known_exploited\":%zu},\n \"components\": [",
+                 now, lang, s.components, s.with_findings, s.affected, s.possibly,
+                 s.exploited) > 0;
+    for (size_t i = 0; ok && rc == KZ_OK && i < kz_inventory_count(inv); i++)
+        if ((rc = kz_buf_puts(&b, i ? ",\n  " : "\n  ")) == KZ_OK &&
+            (rc = json_component(&b, kz_inventory_get(inv, i), i, counts[i])) == KZ_OK)
+            ok = flush_buf(&b, out);
+    ok = ok && fputs("],\n \"vulnerabilities\": {", out) != EOF;
+    for (size_t i = 0; ok && rc == KZ_OK && i < nv; i++)
+        if ((rc = kz_buf_puts(&b, i ? ",\n  " : "\n  ")) == KZ_OK &&
+            (rc = json_vuln(&b, views[i], cat, lang)) == KZ_OK)
+            ok = flush_buf(&b, out);
+    ok = ok && fputs("},\n \"findings\": [", out) != EOF;
+    for (size_t i = 0; ok && rc == KZ_OK && i < kz_findings_count(f); i++)
+        if ((rc = kz_buf_puts(&b, i ? ",\n  " : "\n  ")) == KZ_OK &&
+            (rc = json_finding(&b, kz_findings_get(f, i), &sh[i])) == KZ_OK)
+            ok = flush_buf(&b, out);
+    ok = ok && fputs("]}\n", out) != EOF;
+    if (rc != KZ_OK)
+        rc = kz_fail(err, rc, "writing the report: %s", rc == KZ_ELIMIT ? "a line is too long"
+                                                                          : "out of memory");
+    else if (!ok)
+        rc = kz_fail(err, KZ_EIO, "cannot write the report");
+out:
+    kz_buf_free(&b);
+    free(views);
+    free(sh);
+    free(counts);
+    return rc;
 }
 
 /* Writes doc to out (indented, keys in insertion order) and a newline. */
@@ -443,57 +680,6 @@ static kz_rc dump(json_t *doc, FILE *out, kz_err *err)
     if (json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 || fputc('\n', out) == EOF)
         return kz_fail(err, KZ_EIO, "cannot write the report");
     return KZ_OK;
-}
-
-/* Writes one value compactly, after sep; false when writing failed. */
-static bool put_value(FILE *out, const char *sep, json_t *v)
-{
-    bool ok = v != NULL && fputs(sep, out) != EOF &&
-              json_dumpf(v, out, JSON_COMPACT | JSON_PRESERVE_ORDER) == 0;
-
-    json_decref(v);
-    return ok;
-}
-
-/* The JSON report, streamed: one line per component and per finding, so that memory stays that
- * of one finding whatever the size of the inventory. */
-static kz_rc report_json(const kz_inventory *inv, const kz_findings *f, const kz_catalogue *cat,
-                         const char *lang, FILE *out, kz_err *err)
-{
-    summary s = summarise(inv, f);
-    char now[KZ_TIME_MAX];
-    kz_time t = kz_time_now();
-    size_t *counts = calloc(kz_inventory_count(inv) + 1, sizeof *counts);
-    bool ok = counts != NULL;
-    kz_rc rc = KZ_ENOMEM;
-
-    if (!ok) {
-        kz_fail(err, rc, "out of memory writing the report");
-        goto out;
-    }
-    kz_time_format(&t, 0, now);
-    for (size_t i = 0; i < kz_findings_count(f); i++)
-        counts[kz_findings_get(f, i)->component]++;
-    ok = fprintf(out, "{\"generated\": \"%s\", \"lang\": \"%s\",\n \"summary\": ", now,
-                 lang) > 0 &&
-         put_value(out, "",
-                   json_pack("{s:I, s:I, s:I, s:I, s:I}", "components",
-                             (json_int_t)s.components, "components_with_findings",
-                             (json_int_t)s.with_findings, "affected", (json_int_t)s.affected,
-                             "possibly", (json_int_t)s.possibly, "known_exploited",
-                             (json_int_t)s.exploited)) &&
-         fputs(",\n \"components\": [", out) != EOF;
-    for (size_t i = 0; ok && i < kz_inventory_count(inv); i++)
-        ok = put_value(out, i ? ",\n  " : "\n  ",
-                       json_component(kz_inventory_get(inv, i), i, counts[i]));
-    ok = ok && fputs("],\n \"findings\": [", out) != EOF;
-    for (size_t i = 0; ok && i < kz_findings_count(f); i++)
-        ok = put_value(out, i ? ",\n  " : "\n  ", json_finding(kz_findings_get(f, i), cat, lang));
-    ok = ok && fputs("]}\n", out) != EOF;
-    rc = ok ? KZ_OK : kz_fail(err, ferror(out) ? KZ_EIO : KZ_ENOMEM, "cannot write the report");
-out:
-    free(counts);
-    return rc;
 }
 
 /* ---- CSAF VEX ------------------------------------------------------------------------------- */
@@ -750,11 +936,7 @@ kz_rc kz_vuln_report(const kz_inventory *inv, const kz_findings *f, const kz_cat
     if (lang == NULL || (strcmp(lang, "en") != 0 && strcmp(lang, "ja") != 0))
         lang = "en";
     switch (fmt) {
-        case KZ_REPORT_TEXT:
-            (void)report_text(inv, f, cat, lang, out);
-            if (ferror(out))
-                return kz_fail(err, KZ_EIO, "cannot write the report");
-            return KZ_OK;
+        case KZ_REPORT_TEXT: return report_text(inv, f, cat, lang, out, err);
         case KZ_REPORT_JSON: return report_json(inv, f, cat, lang, out, err);
         case KZ_REPORT_CSAF_VEX: return report_vex(inv, f, lang, out, err);
     }

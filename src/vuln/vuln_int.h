@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "kizuna/core.h"
 #include "kizuna/cpe.h"
 
@@ -26,5 +28,12 @@ void kz_vuln_cpe_lower(const kz_cpe *c, kz_cpe_attr a, char *out, size_t cap);
  * form CSAF and STIX want). False for NULL.
  */
 bool kz_vuln_is_cve(const char *s);
+
+/*
+ * True when remediation rem (of a merged view) applies to affected entry aff: it names the
+ * entry's ref, or names no products at all. An entry without a ref (KEV, CVE records) takes only
+ * the latter, so that a CSAF vendor's fix for its own product is not shown for another's.
+ */
+bool kz_vuln_rem_applies(const json_t *rem, const json_t *aff);
 
 #endif

@@ -735,6 +735,37 @@ static void test_store_generation_changes_on_any_writer(void **state)
     kz_store_free(s2);
 }
 
+/* A snapshot sees one committed state: another handle's commit shows only after read_end; no
+ * batch inside a snapshot. kz_store_dup gives a handle of its own on the same store. */
+static void test_store_snapshot_and_dup(void **state)
+{
+    fx *f = *state;
+    kz_store *s2 = NULL;
+    kz_query all = {.coll = f->coll};
+    page_rows pr = {0};
+    kz_err err;
+
+    assert_int_equal(kz_store_dup(f->s, &s2, &err), KZ_OK);
+    put_ind(f->s, f->coll, 1, 1, "2.1");
+    assert_int_equal(kz_store_read_begin(s2, &err), KZ_OK);
+    assert_int_equal(kz_store_query(s2, &all, page_collect, &pr, &err), KZ_OK);
+    assert_int_equal(pr.n, 1);
+    assert_int_equal(kz_store_begin(s2, &err), KZ_EUSAGE);
+    assert_non_null(strstr(err.msg, "snapshot"));
+    assert_int_equal(kz_store_read_begin(s2, &err), KZ_EUSAGE);
+    put_ind(f->s, f->coll, 2, 1, "2.1"); /* committed by the other handle meanwhile */
+    memset(&pr, 0, sizeof pr);
+    assert_int_equal(kz_store_query(s2, &all, page_collect, &pr, &err), KZ_OK);
+    assert_int_equal(pr.n, 1); /* still the snapshot */
+    kz_store_read_end(s2);
+    kz_store_read_end(s2); /* harmless twice */
+    memset(&pr, 0, sizeof pr);
+    assert_int_equal(kz_store_query(s2, &all, page_collect, &pr, &err), KZ_OK);
+    assert_int_equal(pr.n, 2);
+    put_ind(s2, f->coll, 3, 1, "2.1"); /* and batches work again */
+    kz_store_free(s2);
+}
+
 /* ---- API roots, status, users, credentials, rights -------------------------------------------- */
 
 static kz_rc count_root(void *ctx, const kz_api_root *r)
@@ -1331,6 +1362,7 @@ int main(void)
         T(test_store_match_id_and_type_lists),
         T(test_store_delete_versions),
         T(test_store_generation_changes_on_any_writer),
+        T(test_store_snapshot_and_dup),
         T(test_store_api_roots_and_collections_in_them),
         T(test_store_status_is_per_user_and_root),
         T(test_store_users_credentials_and_rights),

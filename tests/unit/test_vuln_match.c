@@ -617,6 +617,95 @@ static char *report(const kz_inventory *inv, const kz_findings *f, const kz_cata
     return buf;
 }
 
+/* A finding as text, to compare two runs: component, id, kind, reason, the entry matched. */
+static char *finding_text(const kz_finding *x)
+{
+    char *aff = json_dumps(x->affected, JSON_COMPACT | JSON_SORT_KEYS), *out = NULL;
+
+    assert_non_null(aff);
+    assert_true(asprintf(&out, "%zu %s %d %s %s", x->component,
+                         json_string_value(json_object_get(x->vuln, "id")), (int)x->kind,
+                         x->reason, aff) > 0);
+    free(aff);
+    return out;
+}
+
+/*
+ * 300 vulnerabilities over 40 products, 400 components: the findings are the same on 1 and on 4
+ * threads (each with its own store handle), in the same order; each finding's view holds its
+ * entry, only entries some finding matched, and at most one reference.
+ */
+static void test_match_threads_agree_and_views_are_cut(void **state)
+{
+    fx *fx0 = *state;
+    kz_vuln_writer *w = NULL;
+    kz_findings *one = NULL, *four = NULL;
+    kz_inventory *inv;
+    problems p = {0};
+    kz_buf csv;
+    kz_err err;
+    char aff[512], id[32];
+
+    (void)state;
+    assert_int_equal(kz_vuln_writer_new(fx0->s, &w, &err), KZ_OK);
+    assert_int_equal(kz_store_begin(fx0->s, &err), KZ_OK);
+    for (int i = 0; i < 300; i++) {
+        json_t *r;
+        snprintf(id, sizeof id, "CVE-2098-%04d", i);
+        snprintf(aff, sizeof aff,
+                 "[{\"vendor\":\"Vendor %d\",\"product\":\"Product %d\",\"versions\":[\"< %d.%d\"],"
+                 "\"status\":\"affected\",\"ref\":\"P%d\"},"
+                 "{\"vendor\":\"Vendor %d\",\"product\":\"Other %d\",\"versions\":[\"< 9\"],"
+                 "\"status\":\"affected\",\"ref\":\"Q%d\"}]",
+                 i % 7, i % 40, i % 9 + 1, i % 3, i, i % 7, i, i);
+        r = rec(id, "csaf", aff, 1.0 + i % 90 / 10.0, i % 11 == 0);
+        assert_int_equal(json_object_set_new(r, "references",
+                                             json_pack("[{s:s}, {s:s}]", "url",
+                                                       "https://example.invalid/1", "url",
+                                                       "https://example.invalid/2")),
+                         0);
+        assert_int_equal(kz_vuln_writer_add(w, r, &err), KZ_OK);
+        json_decref(r);
+    }
+    kz_vuln_writer_free(w);
+    assert_int_equal(kz_store_commit(fx0->s, &err), KZ_OK);
+
+    kz_buf_init(&csv, 0);
+    assert_int_equal(kz_buf_puts(&csv, "vendor,product,version\n"), KZ_OK);
+    for (int c = 0; c < 400; c++)
+        assert_int_equal(kz_buf_printf(&csv, "Vendor %d,Product %d,%d.%d\n", c % 7, c % 40,
+                                       c % 10, c % 4),
+                         KZ_OK);
+    assert_int_equal(kz_buf_append(&csv, "", 1), KZ_OK);
+    inv = parse(csv.p, KZ_INV_CSV, &p);
+    kz_buf_free(&csv);
+    assert_int_equal(p.n, 0);
+    assert_int_equal(kz_vuln_match_threads(fx0->s, inv, 1, &one, &err), KZ_OK);
+    assert_int_equal(kz_vuln_match_threads(fx0->s, inv, 4, &four, &err), KZ_OK);
+    assert_true(kz_findings_count(one) > 100); /* enough to share out */
+    assert_int_equal(kz_findings_count(one), kz_findings_count(four));
+    for (size_t i = 0; i < kz_findings_count(one); i++) {
+        const kz_finding *x = kz_findings_get(four, i);
+        const json_t *affs = json_object_get(x->vuln, "affected"), *e;
+        char *a = finding_text(kz_findings_get(one, i)), *b = finding_text(x);
+        bool holds = false;
+        size_t k;
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+        json_array_foreach(affs, k, e) {
+            holds |= e == x->affected;
+            /* the "Other" entries name no component: never kept */
+            assert_null(strstr(json_string_value(json_object_get(e, "product")), "Other"));
+        }
+        assert_true(holds);
+        assert_true(json_array_size(json_object_get(x->vuln, "references")) <= 1);
+    }
+    kz_findings_free(one);
+    kz_findings_free(four);
+    kz_inventory_free(inv);
+}
+
 static void test_report_text_json_and_csaf_vex(void **state)
 {
     kz_inventory *inv;
@@ -644,6 +733,10 @@ static void test_report_text_json_and_csaf_vex(void **state)
     assert_int_equal(json_array_size(json_object_get(doc, "findings")), kz_findings_count(f));
     v = json_array_get(json_object_get(doc, "findings"), 0);
     assert_string_equal(json_string_value(json_object_get(v, "status")), "affected");
+    assert_null(json_object_get(v, "provisions")); /* written once, with the vulnerability */
+    v = json_object_get(json_object_get(doc, "vulnerabilities"),
+                        json_string_value(json_object_get(v, "id")));
+    assert_non_null(v);
     assert_string_equal(json_string_value(json_object_get(
                             json_array_get(json_object_get(v, "provisions"), 0), "id")),
                         "5.1-1");
@@ -691,6 +784,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_match_possibly_override_and_priority, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_report_text_json_and_csaf_vex, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_match_threads_agree_and_views_are_cut, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
