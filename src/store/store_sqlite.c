@@ -31,6 +31,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -344,10 +345,24 @@ static kz_rc prepare(kz_sqlite *s, const char *sql, sqlite3_stmt **st, kz_err *e
 
 static const kz_store_ops sqlite_ops;
 
+#define CACHE_KIB "-32768" /* the page cache of a handle: 32 MiB (negative: KiB) */
+
 /* Another connection to the same file (kz_store_dup). */
 static kz_rc sq_dup(kz_store *base, kz_store **out, kz_err *err)
 {
     return kz_store_sqlite_open(((kz_sqlite *)base)->path, out, err);
+}
+
+/*
+ * Once per process, before SQLite initialises: no memory statistics. They are kept under one
+ * global mutex taken by every allocation of every connection, which threads reading through
+ * handles of their own (kz_vuln_match) then wait on. When something else in the process has
+ * initialised SQLite already, the call fails harmlessly and the statistics stay on.
+ */
+static pthread_once_t sq_once = PTHREAD_ONCE_INIT;
+static void sq_configure(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
 kz_rc kz_store_sqlite_open(const char *path, kz_store **out, kz_err *err)
@@ -360,12 +375,13 @@ kz_rc kz_store_sqlite_open(const char *path, kz_store **out, kz_err *err)
     static const char pragmas[] = "PRAGMA journal_mode = WAL;"
                                   "PRAGMA synchronous = NORMAL;"
                                   "PRAGMA foreign_keys = ON;"
-                                  "PRAGMA cache_size = -32768;"
+                                  "PRAGMA cache_size = " CACHE_KIB ";"
                                   "PRAGMA wal_autocheckpoint = 8192;";
     kz_sqlite *s = NULL;
     kz_rc rc = KZ_ENOMEM;
 
     *out = NULL;
+    (void)pthread_once(&sq_once, sq_configure);
     if ((s = calloc(1, sizeof *s)) == NULL || (s->path = strdup(path)) == NULL) {
         rc = kz_fail(err, KZ_ENOMEM, "%s: out of memory opening the store", path);
         goto out;
@@ -617,9 +633,14 @@ static void sq_rollback(kz_store *base)
         (void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* A deferred transaction that only reads: SQLite takes its snapshot at the first read and keeps
+/*
+ * A deferred transaction that only reads: SQLite takes its snapshot at the first read and keeps
  * it (and the WAL read lock) until the end, instead of locking and checking the file per
- * statement. */
+ * statement. Meanwhile the page cache is small (READ_CACHE): a snapshot serves runs of reads
+ * that each touch a row once, where a big cache only costs fresh memory for pages never read
+ * again.
+ */
+#define READ_CACHE "-4096" /* KiB */
 static kz_rc sq_read_begin(kz_store *base, kz_err *err)
 {
     kz_sqlite *s = (kz_sqlite *)base;
@@ -627,8 +648,11 @@ static kz_rc sq_read_begin(kz_store *base, kz_err *err)
     if (!sqlite3_get_autocommit(s->db))
         return kz_fail(err, KZ_EUSAGE, "%s: a %s is already open", s->path,
                        s->reading ? "snapshot" : "batch");
-    if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+    if (sqlite3_exec(s->db, "PRAGMA cache_size = " READ_CACHE "; BEGIN", NULL, NULL, NULL) !=
+        SQLITE_OK) {
+        (void)sqlite3_exec(s->db, "PRAGMA cache_size = " CACHE_KIB, NULL, NULL, NULL);
         return kz_sq_fail(s, err, "starting a snapshot");
+    }
     s->reading = true;
     return KZ_OK;
 }
@@ -641,6 +665,7 @@ static void sq_read_end(kz_store *base)
         return;
     if (!sqlite3_get_autocommit(s->db))
         (void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    (void)sqlite3_exec(s->db, "PRAGMA cache_size = " CACHE_KIB, NULL, NULL, NULL);
     s->reading = false;
 }
 

@@ -583,17 +583,53 @@ static kz_rc decide(const comp_info *ci, size_t comp, const vuln_entry *e, kz_cp
 }
 
 /*
- * The view cut to what a report reads (vuln.h, kz_finding): the n findings' affected entries and
- * the remediations that apply to them instead of every product the advisories name, the first
- * reference only. Values are shared with view, not copied. NULL when out of memory.
+ * Appends remediation rem to rems, its "refs" (the products it is for, often hundreds in a
+ * vendor's advisory) cut to those of the entries kept; a remediation for every product is
+ * shared as it is. False when out of memory.
+ */
+static bool cut_remediation(json_t *rems, const json_t *rem, const json_t *affs)
+{
+    const json_t *refs = json_object_get(rem, "refs"), *v, *aff;
+    json_t *c, *kept;
+    const char *key;
+    size_t i;
+    bool ok;
+
+    if (json_array_size(refs) == 0)
+        return json_array_append(rems, (json_t *)rem) == 0;
+    c = json_object();
+    kept = json_array();
+    ok = c != NULL && kept != NULL;
+    json_object_foreach((json_t *)rem, key, v) {
+        if (ok && strcmp(key, "refs") != 0)
+            ok = json_object_set(c, key, (json_t *)v) == 0;
+    }
+    json_array_foreach(affs, i, aff) {
+        const json_t *ref = json_object_get(aff, "ref");
+        if (ok && json_is_string(ref) && kz_vuln_rem_applies(rem, aff))
+            ok = json_array_append(kept, (json_t *)ref) == 0;
+    }
+    ok = ok && json_object_set(c, "refs", kept) == 0 && json_array_append(rems, c) == 0;
+    json_decref(kept);
+    json_decref(c);
+    return ok;
+}
+
+/*
+ * The view cut to what a report reads (vuln.h, kz_finding): the n findings' affected entries
+ * instead of every product the advisories name, the remediations a report shows for them, the
+ * sources it may link to and the first reference. Values are shared with view, not copied
+ * (but for remediations' product lists). NULL when out of memory.
  */
 static json_t *cut_view(const json_t *view, const kz_finding *f, size_t n)
 {
-    static const char *const keep[] = {"id",  "aliases", "published", "modified", "text",
-                                       "cwes", "scores", "exploited", "sources"};
+    static const char *const keep[] = {"id",   "aliases", "published", "modified",
+                                       "text", "cwes",    "scores",    "exploited"};
     json_t *cut = json_object(), *affs = json_array(), *rems = json_array(), *refs = json_array();
+    json_t *srcs = json_array();
+    bool seen[3] = {false, false, false}; /* a CSAF source, another (not KEV), any: with a URL */
     const json_t *v, *first_ref = json_array_get(json_object_get(view, "references"), 0);
-    bool ok = cut != NULL && affs != NULL && rems != NULL && refs != NULL;
+    bool ok = cut != NULL && affs != NULL && rems != NULL && refs != NULL && srcs != NULL;
     size_t i, j;
 
     for (i = 0; ok && i < sizeof keep / sizeof keep[0]; i++)
@@ -605,18 +641,39 @@ static json_t *cut_view(const json_t *view, const kz_finding *f, size_t n)
         if (j == json_array_size(affs))
             ok = json_array_append(affs, (json_t *)f[i].affected) == 0;
     }
+    /* The remediations a report can show for the kept entries, in either language, in their
+     * order (kz_vuln_remediation answers the same on them), and the sources it can link. */
     json_array_foreach(json_object_get(view, "remediations"), i, v) {
-        for (j = 0; ok && j < json_array_size(affs); j++)
-            if (kz_vuln_rem_applies(v, json_array_get(affs, j))) {
-                ok = json_array_append(rems, (json_t *)v) == 0;
+        for (j = 0; ok && j < json_array_size(affs); j++) {
+            const json_t *a = json_array_get(affs, j);
+            if (kz_vuln_remediation(view, a, "en") == v || kz_vuln_remediation(view, a, "ja") == v) {
+                ok = cut_remediation(rems, v, affs);
                 break;
             }
+        }
+    }
+    json_array_foreach(json_object_get(view, "sources"), i, v) {
+        const char *kind = json_string_value(json_object_get(v, "kind"));
+        const char *url = json_string_value(json_object_get(v, "url"));
+        bool csaf, other, take;
+        if (kind == NULL || kind[0] == '\0' || url == NULL || url[0] == '\0')
+            continue;
+        csaf = strcmp(kind, "csaf") == 0;
+        other = !csaf && strcmp(kind, "kev") != 0;
+        take = !seen[2] || (csaf && !seen[0]) || (other && !seen[1]);
+        seen[0] |= csaf;
+        seen[1] |= other;
+        seen[2] = true;
+        if (take)
+            ok = ok && json_array_append(srcs, (json_t *)v) == 0;
     }
     if (ok && first_ref != NULL)
         ok = json_array_append(refs, (json_t *)first_ref) == 0;
     ok = ok && json_object_set(cut, "affected", affs) == 0 &&
          json_object_set(cut, "remediations", rems) == 0 &&
-         json_object_set(cut, "references", refs) == 0;
+         json_object_set(cut, "references", refs) == 0 &&
+         json_object_set(cut, "sources", srcs) == 0;
+    json_decref(srcs);
     json_decref(affs);
     json_decref(rems);
     json_decref(refs);

@@ -477,3 +477,36 @@ bool kz_vuln_rem_applies(const json_t *rem, const json_t *aff)
     }
     return false;
 }
+
+/* A string member that is there and not empty, else NULL. */
+static const char *nonempty(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+
+    return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+const json_t *kz_vuln_remediation(const json_t *view, const json_t *aff, const char *lang)
+{
+    static const char *const order[] = {"vendor_fix", "mitigation", "workaround",
+                                        "no_fix_planned", "none_available"};
+    const json_t *rem, *first;
+    size_t i;
+
+    for (int k = 0; k < 5; k++) {
+        first = NULL;
+        json_array_foreach(json_object_get(view, "remediations"), i, rem) {
+            const char *cat = nonempty(rem, "category"), *l = nonempty(rem, "lang");
+            if (cat == NULL || strcmp(cat, order[k]) != 0 || !kz_vuln_rem_applies(rem, aff) ||
+                (nonempty(rem, "text") == NULL && nonempty(rem, "url") == NULL))
+                continue;
+            if (l != NULL && strcmp(l, lang) == 0)
+                return rem;
+            if (first == NULL)
+                first = rem;
+        }
+        if (first != NULL)
+            return first;
+    }
+    return NULL;
+}

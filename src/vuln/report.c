@@ -99,33 +99,6 @@ static const char *text_of(const json_t *view, const char *lang, const char *fie
     return s;
 }
 
-/* The remediation to show: the first vendor_fix, else mitigation, else workaround, else any,
- * that applies to the entry, preferring one in lang. */
-static const json_t *remediation(const json_t *view, const json_t *aff, const char *lang)
-{
-    static const char *const order[] = {"vendor_fix", "mitigation", "workaround",
-                                        "no_fix_planned", "none_available"};
-    const json_t *rem, *first;
-    size_t i;
-
-    for (int k = 0; k < 5; k++) {
-        first = NULL;
-        json_array_foreach(json_object_get(view, "remediations"), i, rem) {
-            const char *cat = str(rem, "category"), *l = str(rem, "lang");
-            if (cat == NULL || strcmp(cat, order[k]) != 0 || !kz_vuln_rem_applies(rem, aff) ||
-                (str(rem, "text") == NULL && str(rem, "url") == NULL))
-                continue;
-            if (l != NULL && strcmp(l, lang) == 0)
-                return rem;
-            if (first == NULL)
-                first = rem;
-        }
-        if (first != NULL)
-            return first;
-    }
-    return NULL;
-}
-
 /* The advisory to read for an entry: for a CSAF product (it has a ref) the first CSAF source's
  * URL; otherwise that of the first CVE, OSV or JVN source, else the first reference, else any
  * source's. */
@@ -245,7 +218,7 @@ static kz_rc shown_all(const kz_findings *f, const char *lang, shown **out)
             s[k[i].i] = s[k[i - 1].i];
             continue;
         }
-        s[k[i].i].rem = remediation(k[i].vuln, k[i].aff, lang);
+        s[k[i].i].rem = kz_vuln_remediation(k[i].vuln, k[i].aff, lang);
         s[k[i].i].advisory = advisory(k[i].vuln, k[i].aff);
     }
     free(k);
@@ -810,7 +783,7 @@ static json_t *vex_vuln(const kz_findings *f, const size_t *idx, size_t n, const
     /* Every known_affected product gets an action statement: its remediation, else "none". */
     for (size_t k = 0; ok && k < n; k++) {
         const kz_finding *x = kz_findings_get(f, idx[k]);
-        const json_t *rem = remediation(v, x->affected, lang);
+        const json_t *rem = kz_vuln_remediation(v, x->affected, lang);
         const char *fix = fixed_version(x->affected, rem);
         char details[1024];
         if (x->kind != KZ_FIND_AFFECTED)

@@ -36,4 +36,13 @@ bool kz_vuln_is_cve(const char *s);
  */
 bool kz_vuln_rem_applies(const json_t *rem, const json_t *aff);
 
+/*
+ * The remediation a report shows for affected entry aff of a view: of those that apply to it
+ * and have a text or a URL, the first vendor_fix, else mitigation, else workaround, else
+ * no_fix_planned, else none_available; within the first category that has one, the first in
+ * lang, else the first. NULL when there is none. Any subset of the view's remediations that
+ * keeps their order and holds this one gives the same answer (kz_vuln_match relies on it).
+ */
+const json_t *kz_vuln_remediation(const json_t *view, const json_t *aff, const char *lang);
+
 #endif
