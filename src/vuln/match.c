@@ -627,6 +627,8 @@ static json_t *cut_view(const json_t *view, const kz_finding *f, size_t n)
                                        "text", "cwes",    "scores",    "exploited"};
     json_t *cut = json_object(), *affs = json_array(), *rems = json_array(), *refs = json_array();
     json_t *srcs = json_array();
+    const json_t **picks = NULL; /* the remediations shown, per entry and language */
+    size_t n_picks = 0;
     bool seen[3] = {false, false, false}; /* a CSAF source, another (not KEV), any: with a URL */
     const json_t *v, *first_ref = json_array_get(json_object_get(view, "references"), 0);
     bool ok = cut != NULL && affs != NULL && rems != NULL && refs != NULL && srcs != NULL;
@@ -643,14 +645,18 @@ static json_t *cut_view(const json_t *view, const kz_finding *f, size_t n)
     }
     /* The remediations a report can show for the kept entries, in either language, in their
      * order (kz_vuln_remediation answers the same on them), and the sources it can link. */
+    n_picks = 2 * json_array_size(affs);
+    ok = ok && (picks = malloc(n_picks * sizeof *picks)) != NULL;
+    for (j = 0; ok && j < json_array_size(affs); j++) {
+        picks[2 * j] = kz_vuln_remediation(view, json_array_get(affs, j), "en");
+        picks[2 * j + 1] = kz_vuln_remediation(view, json_array_get(affs, j), "ja");
+    }
     json_array_foreach(json_object_get(view, "remediations"), i, v) {
-        for (j = 0; ok && j < json_array_size(affs); j++) {
-            const json_t *a = json_array_get(affs, j);
-            if (kz_vuln_remediation(view, a, "en") == v || kz_vuln_remediation(view, a, "ja") == v) {
+        for (j = 0; ok && j < n_picks; j++)
+            if (picks[j] == v) {
                 ok = cut_remediation(rems, v, affs);
                 break;
             }
-        }
     }
     json_array_foreach(json_object_get(view, "sources"), i, v) {
         const char *kind = json_string_value(json_object_get(v, "kind"));
@@ -674,6 +680,7 @@ static json_t *cut_view(const json_t *view, const kz_finding *f, size_t n)
          json_object_set(cut, "references", refs) == 0 &&
          json_object_set(cut, "sources", srcs) == 0;
     json_decref(srcs);
+    free(picks);
     json_decref(affs);
     json_decref(rems);
     json_decref(refs);

@@ -177,6 +177,7 @@ static const char *fixed_version(const json_t *aff, const json_t *rem)
 typedef struct {
     const json_t *rem;
     const char *advisory;
+    size_t rep; /* the first finding with the same pair (itself when it is the first) */
 } shown;
 
 typedef struct {
@@ -215,11 +216,12 @@ static kz_rc shown_all(const kz_findings *f, const char *lang, shown **out)
     qsort(k, n, sizeof *k, shown_cmp);
     for (size_t i = 0; i < n; i++) {
         if (i > 0 && k[i].vuln == k[i - 1].vuln && k[i].aff == k[i - 1].aff) {
-            s[k[i].i] = s[k[i - 1].i];
+            s[k[i].i] = s[k[i - 1].i]; /* rep too: sorted by index within the pair */
             continue;
         }
         s[k[i].i].rem = kz_vuln_remediation(k[i].vuln, k[i].aff, lang);
         s[k[i].i].advisory = advisory(k[i].vuln, k[i].aff);
+        s[k[i].i].rep = k[i].i;
     }
     free(k);
     *out = s;
@@ -523,11 +525,13 @@ static kz_rc json_vuln(kz_buf *b, const json_t *v, const kz_catalogue *cat, cons
     return rc == KZ_OK ? kz_buf_puts(b, "]}") : rc;
 }
 
-/* One finding: the component, the vulnerability's id (its details are in "vulnerabilities"),
- * and what depends on the component: status, reason, fix, remediation, entry. */
-static kz_rc json_finding(kz_buf *b, const kz_finding *f, const shown *sh)
+/*
+ * One finding: the component, the vulnerability's id (its details are in "vulnerabilities"),
+ * status, reason, score and KEV flag; then its tail, what depends only on the vulnerability and
+ * the entry (fix, remediation, advisory, the entry), which json_tail writes once per pair.
+ */
+static kz_rc json_finding(kz_buf *b, const kz_finding *f, kz_sv tail)
 {
-    static const char *const rem_keys[3] = {"category", "text", "url"};
     const json_t *v = f->vuln;
     kz_rc rc = kz_buf_printf(b, "{\"component\":%zu", f->component);
 
@@ -543,8 +547,14 @@ static kz_rc json_finding(kz_buf *b, const kz_finding *f, const shown *sh)
                            : kz_buf_puts(b, ",\"score\":null");
     if (rc == KZ_OK)
         rc = kz_buf_printf(b, ",\"exploited\":%s", f->exploited ? "true" : "false");
-    if (rc == KZ_OK)
-        rc = put_str(b, "fixed", fixed_version(f->affected, sh->rem), false);
+    return rc == KZ_OK ? kz_buf_append(b, tail.p, tail.n) : rc;
+}
+
+static kz_rc json_tail(kz_buf *b, const kz_finding *f, const shown *sh)
+{
+    static const char *const rem_keys[3] = {"category", "text", "url"};
+    kz_rc rc = put_str(b, "fixed", fixed_version(f->affected, sh->rem), false);
+
     if (rc == KZ_OK && sh->rem != NULL)
         rc = put_triple(b, "remediation", sh->rem, rem_keys);
     if (rc == KZ_OK)
@@ -561,6 +571,13 @@ static int view_id_cmp(const void *a, const void *b)
     return strcmp(x ? x : "", y ? y : "");
 }
 
+static int ptr_cmp(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) * (const json_t *const *)a, y = (uintptr_t) * (const json_t *const *)b;
+
+    return x < y ? -1 : x > y;
+}
+
 /* The findings' distinct views, ordered by id (malloc'd into *out, count in *n). */
 static kz_rc distinct_views(const kz_findings *f, const json_t ***out, size_t *n)
 {
@@ -570,12 +587,14 @@ static kz_rc distinct_views(const kz_findings *f, const json_t ***out, size_t *n
     if (v == NULL)
         return KZ_ENOMEM;
     for (size_t i = 0; i < cap; i++)
-        v[m++] = kz_findings_get(f, i)->vuln;
+        v[i] = kz_findings_get(f, i)->vuln;
+    /* The findings of one vulnerability share its view: one per pointer, then by id. */
+    qsort(v, cap, sizeof *v, ptr_cmp);
+    for (size_t i = 0; i < cap; i++)
+        if (m == 0 || v[m - 1] != v[i])
+            v[m++] = v[i];
     qsort(v, m, sizeof *v, view_id_cmp);
-    *n = 0;
-    for (size_t i = 0; i < m; i++) /* one view per vulnerability: equal ids are one view */
-        if (*n == 0 || view_id_cmp(&v[*n - 1], &v[i]) != 0)
-            v[(*n)++] = v[i];
+    *n = m;
     *out = v;
     return KZ_OK;
 }
@@ -600,13 +619,17 @@ static kz_rc report_json(const kz_inventory *inv, const kz_findings *f, const kz
     size_t *counts = calloc(kz_inventory_count(inv) + 1, sizeof *counts), nv = 0;
     const json_t **views = NULL;
     shown *sh = NULL;
-    kz_buf b;
+    size_t nf = kz_findings_count(f);
+    size_t *tail_at = malloc((nf ? nf : 1) * sizeof *tail_at);
+    size_t *tail_len = malloc((nf ? nf : 1) * sizeof *tail_len);
+    kz_buf b, tails;
     bool ok;
     kz_rc rc = KZ_OK;
 
     kz_buf_init(&b, REPORT_LINE_MAX);
-    if (counts == NULL || distinct_views(f, &views, &nv) != KZ_OK ||
-        shown_all(f, lang, &sh) != KZ_OK) {
+    kz_buf_init(&tails, 0);
+    if (counts == NULL || tail_at == NULL || tail_len == NULL ||
+        distinct_views(f, &views, &nv) != KZ_OK || shown_all(f, lang, &sh) != KZ_OK) {
         rc = kz_fail(err, KZ_ENOMEM, "out of memory writing the report");
         goto out;
     }
@@ -629,10 +652,20 @@ static kz_rc report_json(const kz_inventory *inv, const kz_findings *f, const kz
             (rc = json_vuln(&b, views[i], cat, lang)) == KZ_OK)
             ok = flush_buf(&b, out);
     ok = ok && fputs("},\n \"findings\": [", out) != EOF;
-    for (size_t i = 0; ok && rc == KZ_OK && i < kz_findings_count(f); i++)
-        if ((rc = kz_buf_puts(&b, i ? ",\n  " : "\n  ")) == KZ_OK &&
-            (rc = json_finding(&b, kz_findings_get(f, i), &sh[i])) == KZ_OK)
+    for (size_t i = 0; ok && rc == KZ_OK && i < kz_findings_count(f); i++) {
+        if (sh[i].rep == i) { /* the pair's first finding: its tail into the pool */
+            tail_at[i] = tails.n;
+            rc = json_tail(&tails, kz_findings_get(f, i), &sh[i]);
+            tail_len[i] = tails.n - tail_at[i];
+        } else {
+            tail_at[i] = tail_at[sh[i].rep];
+            tail_len[i] = tail_len[sh[i].rep];
+        }
+        if (rc == KZ_OK && (rc = kz_buf_puts(&b, i ? ",\n  " : "\n  ")) == KZ_OK &&
+            (rc = json_finding(&b, kz_findings_get(f, i),
+                               (kz_sv){tails.p + tail_at[i], tail_len[i]})) == KZ_OK)
             ok = flush_buf(&b, out);
+    }
     ok = ok && fputs("]}\n", out) != EOF;
     if (rc != KZ_OK)
         rc = kz_fail(err, rc, "writing the report: %s", rc == KZ_ELIMIT ? "a line is too long"
@@ -641,6 +674,9 @@ static kz_rc report_json(const kz_inventory *inv, const kz_findings *f, const kz
         rc = kz_fail(err, KZ_EIO, "cannot write the report");
 out:
     kz_buf_free(&b);
+    kz_buf_free(&tails);
+    free(tail_at);
+    free(tail_len);
     free(views);
     free(sh);
     free(counts);
