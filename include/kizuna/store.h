@@ -263,14 +263,24 @@ typedef struct {
  */
 KZ_NODISCARD kz_rc kz_store_vdoc(kz_store *s, const kz_vdoc *d, bool *skip, bool *replaced,
                                  int64_t *doc, kz_err *err);
-/* Stores one record of document doc, found later by vuln_id, by each alias and by each key. */
+/*
+ * Stores one record of document doc, found later by vuln_id, by each alias and by each key.
+ * refs (may be empty) is kept beside the record and read only when asked for: kz_vuln_writer
+ * puts a record's full "references" array there and only its first reference in json, so that
+ * matching, which needs no more, reads and parses a quarter less.
+ */
 KZ_NODISCARD kz_rc kz_store_vrec_put(kz_store *s, int64_t doc, const char *vuln_id, kz_sv json,
-                                     const char *const *aliases, size_t n_aliases,
+                                     kz_sv refs, const char *const *aliases, size_t n_aliases,
                                      const char *const *keys, size_t n_keys, kz_err *err);
-/* Calls fn for every record of the vulnerability that id names (its id or an alias of any of
- * its records), in storage order. KZ_ENOTFOUND (no message) when there is none. */
-KZ_NODISCARD kz_rc kz_store_vrecs(kz_store *s, const char *id,
-                                  kz_rc (*fn)(void *ctx, const char *vuln_id, kz_sv json),
+/*
+ * Calls fn for every record of the vulnerability that id names (its id or an alias of any of
+ * its records), in storage order, with the refs kept beside it when with_refs is true (empty
+ * when there are none; always empty, and not read, when with_refs is false). KZ_ENOTFOUND (no
+ * message) when there is none.
+ */
+KZ_NODISCARD kz_rc kz_store_vrecs(kz_store *s, const char *id, bool with_refs,
+                                  kz_rc (*fn)(void *ctx, const char *vuln_id, kz_sv json,
+                                              kz_sv refs),
                                   void *ctx, kz_err *err);
 /* Calls fn with the vulnerability id of each record stored under key (kz_vuln_record_keys),
  * each id once, in id order. */

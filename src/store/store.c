@@ -318,20 +318,20 @@ kz_rc kz_store_vdoc(kz_store *s, const kz_vdoc *d, bool *skip, bool *replaced, i
     return s->ops->vdoc(s, d, skip, replaced, doc, err);
 }
 
-kz_rc kz_store_vrec_put(kz_store *s, int64_t doc, const char *vuln_id, kz_sv json,
+kz_rc kz_store_vrec_put(kz_store *s, int64_t doc, const char *vuln_id, kz_sv json, kz_sv refs,
                         const char *const *aliases, size_t n_aliases, const char *const *keys,
                         size_t n_keys, kz_err *err)
 {
     if (vuln_id == NULL || vuln_id[0] == '\0')
         return kz_fail(err, KZ_EINVAL, "a vulnerability record needs an id");
-    return s->ops->vrec_put(s, doc, vuln_id, json, aliases, n_aliases, keys, n_keys, err);
+    return s->ops->vrec_put(s, doc, vuln_id, json, refs, aliases, n_aliases, keys, n_keys, err);
 }
 
-kz_rc kz_store_vrecs(kz_store *s, const char *id,
-                     kz_rc (*fn)(void *ctx, const char *vuln_id, kz_sv json), void *ctx,
-                     kz_err *err)
+kz_rc kz_store_vrecs(kz_store *s, const char *id, bool with_refs,
+                     kz_rc (*fn)(void *ctx, const char *vuln_id, kz_sv json, kz_sv refs),
+                     void *ctx, kz_err *err)
 {
-    return s->ops->vrecs(s, id ? id : "", fn, ctx, err);
+    return s->ops->vrecs(s, id ? id : "", with_refs, fn, ctx, err);
 }
 
 kz_rc kz_store_vkey(kz_store *s, const char *key, kz_rc (*fn)(void *ctx, const char *vuln_id),

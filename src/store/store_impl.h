@@ -66,12 +66,12 @@ typedef struct {
                     void *ctx, kz_err *err);
     kz_rc (*vdoc)(kz_store *s, const kz_vdoc *d, bool *skip, bool *replaced, int64_t *doc,
                   kz_err *err);
-    kz_rc (*vrec_put)(kz_store *s, int64_t doc, const char *vuln_id, kz_sv json,
+    kz_rc (*vrec_put)(kz_store *s, int64_t doc, const char *vuln_id, kz_sv json, kz_sv refs,
                       const char *const *aliases, size_t n_aliases, const char *const *keys,
                       size_t n_keys, kz_err *err);
-    kz_rc (*vrecs)(kz_store *s, const char *id,
-                   kz_rc (*fn)(void *ctx, const char *vuln_id, kz_sv json), void *ctx,
-                   kz_err *err);
+    kz_rc (*vrecs)(kz_store *s, const char *id, bool with_refs,
+                   kz_rc (*fn)(void *ctx, const char *vuln_id, kz_sv json, kz_sv refs),
+                   void *ctx, kz_err *err);
     kz_rc (*vkey)(kz_store *s, const char *key, kz_rc (*fn)(void *ctx, const char *vuln_id),
                   void *ctx, kz_err *err);
     kz_rc (*vids)(kz_store *s, kz_rc (*fn)(void *ctx, const char *vuln_id), void *ctx,

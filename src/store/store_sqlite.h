@@ -82,12 +82,12 @@ kz_rc kz_sq_grants(kz_store *s, const char *user,
 /* The operations of store_sqlite_vuln.c. */
 kz_rc kz_sq_vdoc(kz_store *s, const kz_vdoc *d, bool *skip, bool *replaced, int64_t *doc,
                  kz_err *err);
-kz_rc kz_sq_vrec_put(kz_store *s, int64_t doc, const char *vuln_id, kz_sv json,
+kz_rc kz_sq_vrec_put(kz_store *s, int64_t doc, const char *vuln_id, kz_sv json, kz_sv refs,
                      const char *const *aliases, size_t n_aliases, const char *const *keys,
                      size_t n_keys, kz_err *err);
-kz_rc kz_sq_vrecs(kz_store *s, const char *id,
-                  kz_rc (*fn)(void *ctx, const char *vuln_id, kz_sv json), void *ctx,
-                  kz_err *err);
+kz_rc kz_sq_vrecs(kz_store *s, const char *id, bool with_refs,
+                  kz_rc (*fn)(void *ctx, const char *vuln_id, kz_sv json, kz_sv refs),
+                  void *ctx, kz_err *err);
 kz_rc kz_sq_vkey(kz_store *s, const char *key, kz_rc (*fn)(void *ctx, const char *vuln_id),
                  void *ctx, kz_err *err);
 kz_rc kz_sq_vids(kz_store *s, kz_rc (*fn)(void *ctx, const char *vuln_id), void *ctx,

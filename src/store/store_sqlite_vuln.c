@@ -92,12 +92,12 @@ static kz_rc put_lookups(kz_sqlite *s, const char *sql, int64_t record, const ch
     return rc;
 }
 
-kz_rc kz_sq_vrec_put(kz_store *base, int64_t doc, const char *vuln_id, kz_sv json,
+kz_rc kz_sq_vrec_put(kz_store *base, int64_t doc, const char *vuln_id, kz_sv json, kz_sv refs,
                      const char *const *aliases, size_t n_aliases, const char *const *keys,
                      size_t n_keys, kz_err *err)
 {
     static const char rec_sql[] =
-        "INSERT INTO vuln_records (doc, vuln_id, json) VALUES (?1, ?2, ?3)";
+        "INSERT INTO vuln_records (doc, vuln_id, json, refs) VALUES (?1, ?2, ?3, ?4)";
     static const char alias_sql[] = "INSERT INTO vuln_aliases (alias, record) VALUES (?1, ?2)";
     static const char key_sql[] = "INSERT INTO vuln_keys (key, record) VALUES (?1, ?2)";
     kz_sqlite *s = (kz_sqlite *)base;
@@ -105,12 +105,14 @@ kz_rc kz_sq_vrec_put(kz_store *base, int64_t doc, const char *vuln_id, kz_sv jso
     int64_t record;
     kz_rc rc;
 
-    if (json.n > 1u << 30)
+    if (json.n > 1u << 30 || refs.n > 1u << 30)
         return kz_fail(err, KZ_ELIMIT, "%s: vulnerability record too large", vuln_id);
     if ((rc = kz_sq_stmt(s, rec_sql, &st, err)) != KZ_OK)
         return rc;
     if (sqlite3_bind_int64(st, 1, doc) != SQLITE_OK || bind_c(st, 2, vuln_id) != SQLITE_OK ||
         sqlite3_bind_text(st, 3, json.p, (int)json.n, SQLITE_STATIC) != SQLITE_OK ||
+        (refs.n > 0 ? sqlite3_bind_text(st, 4, refs.p, (int)refs.n, SQLITE_STATIC)
+                    : sqlite3_bind_null(st, 4)) != SQLITE_OK ||
         sqlite3_step(st) != SQLITE_DONE) {
         rc = kz_sq_fail(s, err, "storing a vulnerability record");
         kz_sq_done(st);
@@ -123,17 +125,22 @@ kz_rc kz_sq_vrec_put(kz_store *base, int64_t doc, const char *vuln_id, kz_sv jso
     return put_lookups(s, key_sql, record, keys, n_keys, err);
 }
 
-kz_rc kz_sq_vrecs(kz_store *base, const char *id,
-                  kz_rc (*fn)(void *ctx, const char *vuln_id, kz_sv json), void *ctx,
-                  kz_err *err)
+kz_rc kz_sq_vrecs(kz_store *base, const char *id, bool with_refs,
+                  kz_rc (*fn)(void *ctx, const char *vuln_id, kz_sv json, kz_sv refs),
+                  void *ctx, kz_err *err)
 {
     /* The vulnerability ids that id names: itself, and those of records that list it as an
-     * alias; then every record of those ids. */
-    static const char sql[] =
-        "SELECT r.vuln_id, r.json FROM vuln_records AS r WHERE r.vuln_id IN"
-        " (SELECT ?1 UNION SELECT x.vuln_id FROM vuln_aliases AS a"
-        "  JOIN vuln_records AS x ON x.key = a.record WHERE a.alias = ?1)"
-        " ORDER BY r.vuln_id, r.key";
+     * alias; then every record of those ids. refs is the last column of the row, so that a
+     * query without it does not read its pages. */
+#define VRECS_SQL(cols)                                                                       \
+    "SELECT " cols " FROM vuln_records AS r WHERE r.vuln_id IN"                              \
+    " (SELECT ?1 UNION SELECT x.vuln_id FROM vuln_aliases AS a"                               \
+    "  JOIN vuln_records AS x ON x.key = a.record WHERE a.alias = ?1)"                        \
+    " ORDER BY r.vuln_id, r.key"
+    static const char with_sql[] = VRECS_SQL("r.vuln_id, r.json, r.refs");
+    static const char without_sql[] = VRECS_SQL("r.vuln_id, r.json");
+#undef VRECS_SQL
+    const char *sql = with_refs ? with_sql : without_sql;
     kz_sqlite *s = (kz_sqlite *)base;
     sqlite3_stmt *st;
     bool any = false;
@@ -148,7 +155,8 @@ kz_rc kz_sq_vrecs(kz_store *base, const char *id,
     }
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         any = true;
-        if ((rc = fn(ctx, kz_sq_col(st, 0).p, kz_sq_col(st, 1))) != KZ_OK)
+        kz_sv refs = with_refs ? kz_sq_col(st, 2) : (kz_sv){"", 0};
+        if ((rc = fn(ctx, kz_sq_col(st, 0).p, kz_sq_col(st, 1), refs)) != KZ_OK)
             goto out;
     }
     if (r != SQLITE_DONE)

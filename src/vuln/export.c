@@ -298,11 +298,11 @@ typedef struct {
 
 /* Keeps the records whose own id is the vulnerability id: a record that merely lists it as an
  * alias belongs to its own vulnerability, exported on its own. */
-static kz_rc keep_own(void *ctx, const char *vuln_id, kz_sv text)
+static kz_rc keep_own(void *ctx, const char *vuln_id, kz_sv text, kz_sv refs)
 {
     recs_ctx *g = ctx;
-    json_error_t je;
     json_t *rec;
+    kz_rc rc;
 
     if (strcmp(vuln_id, g->vid) != 0)
         return KZ_OK;
@@ -314,8 +314,8 @@ static kz_rc keep_own(void *ctx, const char *vuln_id, kz_sv text)
         g->recs = r;
         g->cap = cap;
     }
-    if ((rec = json_loadb(text.p, text.n, 0, &je)) == NULL)
-        return kz_fail(g->err, KZ_EDB, "%s: a stored record is not JSON: %s", vuln_id, je.text);
+    if ((rc = kz_vuln_record_load(vuln_id, text, refs, &rec, g->err)) != KZ_OK)
+        return rc;
     g->recs[g->n++] = rec;
     return KZ_OK;
 }
@@ -331,7 +331,7 @@ static kz_rc export_one(kz_store *s, emit_ctx *e, const char *vid)
     char *name = NULL;
     kz_rc rc;
 
-    if ((rc = kz_store_vrecs(s, vid, keep_own, &g, e->err)) != KZ_OK)
+    if ((rc = kz_store_vrecs(s, vid, true, keep_own, &g, e->err)) != KZ_OK)
         goto out;
     if (g.n == 0)
         goto out;

@@ -713,7 +713,7 @@ static kz_rc vuln_decide(worker *w, size_t v)
     json_t *cut;
     kz_rc rc;
 
-    rc = kz_vuln_get(w->s, r->ids.v[v], &e.view, &w->err);
+    rc = kz_vuln_get_x(w->s, r->ids.v[v], false, &e.view, &w->err);
     if (rc == KZ_ENOTFOUND)
         return KZ_OK; /* removed since its key was read: never a finding */
     if (rc != KZ_OK)

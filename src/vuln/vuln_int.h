@@ -45,4 +45,14 @@ bool kz_vuln_rem_applies(const json_t *rem, const json_t *aff);
  */
 const json_t *kz_vuln_remediation(const json_t *view, const json_t *aff, const char *lang);
 
+/* A stored record (kz_store_vrecs' json and refs) as one JSON object: refs, when not empty,
+ * becomes its "references". A new reference in *out; KZ_EDB when the store holds no JSON. */
+KZ_NODISCARD kz_rc kz_vuln_record_load(const char *vuln_id, kz_sv json, kz_sv refs,
+                                       json_t **out, kz_err *err);
+
+/* kz_vuln_get, with every reference (all_refs) or only each record's first, which is all that
+ * kz_vuln_match needs and reads a quarter less. */
+KZ_NODISCARD kz_rc kz_vuln_get_x(kz_store *s, const char *id, bool all_refs, json_t **out,
+                                 kz_err *err);
+
 #endif

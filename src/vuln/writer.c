@@ -110,6 +110,47 @@ static kz_rc start_document(kz_vuln_writer *w, const char *kind, const char *doc
     return KZ_OK;
 }
 
+/*
+ * The record's stored text: compact JSON with only the first of its references, then, when it
+ * has more, a newline and the whole "references" array (kz_store_vrec_put keeps it apart);
+ * *split is where the newline is (the length when there is none). NULL when out of memory.
+ */
+static char *record_text(const json_t *rec, size_t *split)
+{
+    const json_t *refs = json_object_get(rec, "references");
+    json_t *lean;
+    char *a, *b, *text;
+    size_t na, nb;
+
+    if (json_array_size(refs) <= 1) {
+        text = json_dumps(rec, JSON_COMPACT);
+        *split = text ? strlen(text) : 0;
+        return text;
+    }
+    if ((lean = json_copy((json_t *)rec)) == NULL ||
+        json_object_set_new(lean, "references", json_pack("[O]", json_array_get(refs, 0))) != 0) {
+        json_decref(lean);
+        return NULL;
+    }
+    a = json_dumps(lean, JSON_COMPACT);
+    b = json_dumps(refs, JSON_COMPACT);
+    json_decref(lean);
+    text = NULL;
+    if (a != NULL && b != NULL) {
+        na = strlen(a);
+        nb = strlen(b);
+        if ((text = malloc(na + nb + 2)) != NULL) {
+            memcpy(text, a, na);
+            text[na] = '\n'; /* compact JSON never holds one */
+            memcpy(text + na + 1, b, nb + 1);
+            *split = na;
+        }
+    }
+    free(a);
+    free(b);
+    return text;
+}
+
 /* Checks the record, starts its document when it is a new one, and stores it with its aliases and
  * match keys unless the document is skipped or the record repeats exactly. */
 kz_rc kz_vuln_writer_add(kz_vuln_writer *w, const json_t *rec, kz_err *err)
@@ -119,7 +160,7 @@ kz_rc kz_vuln_writer_add(kz_vuln_writer *w, const json_t *rec, kz_err *err)
     const char *id = json_string_value(json_object_get(rec, "id"));
     char *text = NULL;
     bool added = false;
-    size_t i, n;
+    size_t i, n, split = 0;
     kz_err why;
     kz_rc rc;
 
@@ -136,7 +177,7 @@ kz_rc kz_vuln_writer_add(kz_vuln_writer *w, const json_t *rec, kz_err *err)
         w->skipped++;
         goto out;
     }
-    if ((text = json_dumps(rec, JSON_COMPACT)) == NULL) {
+    if ((text = record_text(rec, &split)) == NULL) {
         rc = kz_fail(err, KZ_ENOMEM, "record %.80s: out of memory", id);
         goto out;
     }
@@ -163,8 +204,14 @@ kz_rc kz_vuln_writer_add(kz_vuln_writer *w, const json_t *rec, kz_err *err)
             rc = kz_fail(err, rc, "record %.80s: out of memory", id);
         goto out;
     }
-    rc = kz_store_vrec_put(w->s, w->doc, id, (kz_sv){text, strlen(text)}, w->aliases, n,
-                           (const char *const *)w->keys.v, w->keys.n, err);
+    {
+        size_t len = strlen(text);
+        kz_sv json = {text, split}, refs = {text + split, 0};
+        if (split < len)
+            refs = (kz_sv){text + split + 1, len - split - 1};
+        rc = kz_store_vrec_put(w->s, w->doc, id, json, refs, w->aliases, n,
+                               (const char *const *)w->keys.v, w->keys.n, err);
+    }
     if (rc == KZ_OK)
         w->stored++;
 out:
@@ -187,11 +234,11 @@ typedef struct {
 } get_ctx;
 
 /* kz_store_vrecs callback: parses each stored record and notes which vulnerability it is of. */
-static kz_rc collect_record(void *ctx, const char *vuln_id, kz_sv text)
+static kz_rc collect_record(void *ctx, const char *vuln_id, kz_sv text, kz_sv refs)
 {
     get_ctx *g = ctx;
-    json_error_t je;
     json_t *rec;
+    kz_rc rc;
 
     if (g->n == GET_RECORDS_MAX)
         return kz_fail(g->err, KZ_ELIMIT, "%s: more than %d records", vuln_id, GET_RECORDS_MAX);
@@ -203,8 +250,8 @@ static kz_rc collect_record(void *ctx, const char *vuln_id, kz_sv text)
         g->recs = r;
         g->cap = cap;
     }
-    if ((rec = json_loadb(text.p, text.n, 0, &je)) == NULL)
-        return kz_fail(g->err, KZ_EDB, "%s: a stored record is not JSON: %s", vuln_id, je.text);
+    if ((rc = kz_vuln_record_load(vuln_id, text, refs, &rec, g->err)) != KZ_OK)
+        return rc;
     g->recs[g->n++] = rec;
     g->own |= strcmp(vuln_id, g->id) == 0;
     if (g->vulns == 0 || strncmp(g->last, vuln_id, sizeof g->last - 1) != 0) {
@@ -217,6 +264,31 @@ static kz_rc collect_record(void *ctx, const char *vuln_id, kz_sv text)
     return KZ_OK;
 }
 
+kz_rc kz_vuln_record_load(const char *vuln_id, kz_sv json, kz_sv refs, json_t **out,
+                          kz_err *err)
+{
+    json_error_t je;
+    json_t *rec, *all;
+
+    *out = NULL;
+    if ((rec = json_loadb(json.p, json.n, 0, &je)) == NULL)
+        return kz_fail(err, KZ_EDB, "%s: a stored record is not JSON: %s", vuln_id, je.text);
+    if (refs.n > 0) {
+        if ((all = json_loadb(refs.p, refs.n, 0, &je)) == NULL || !json_is_array(all)) {
+            json_decref(all);
+            json_decref(rec);
+            return kz_fail(err, KZ_EDB, "%s: a stored record's references are not a JSON array",
+                           vuln_id);
+        }
+        if (json_object_set_new(rec, "references", all) != 0) {
+            json_decref(rec);
+            return kz_fail(err, KZ_ENOMEM, "out of memory");
+        }
+    }
+    *out = rec;
+    return KZ_OK;
+}
+
 /*
  * The store gives the records of every vulnerability that id names: its own records, and those
  * of records listing it as an alias. When id is a vulnerability's own id, records that list it
@@ -224,14 +296,14 @@ static kz_rc collect_record(void *ctx, const char *vuln_id, kz_sv text)
  * only an alias shared by several vulnerabilities (an advisory id naming many CVEs), there is no
  * one view: KZ_ECONFLICT names some of them.
  */
-kz_rc kz_vuln_get(kz_store *s, const char *id, json_t **out, kz_err *err)
+kz_rc kz_vuln_get_x(kz_store *s, const char *id, bool all_refs, json_t **out, kz_err *err)
 {
     get_ctx g = {.id = id, .err = err};
     kz_rc rc;
 
     *out = NULL;
     kz_buf_init(&g.names, 4096);
-    rc = kz_store_vrecs(s, id, collect_record, &g, err);
+    rc = kz_store_vrecs(s, id, all_refs, collect_record, &g, err);
     if (rc == KZ_ENOTFOUND)
         rc = kz_fail(err, KZ_ENOTFOUND, "no vulnerability %s in the knowledge base", id);
     if (rc != KZ_OK)
@@ -248,4 +320,9 @@ out:
     free(g.recs);
     kz_buf_free(&g.names);
     return rc;
+}
+
+kz_rc kz_vuln_get(kz_store *s, const char *id, json_t **out, kz_err *err)
+{
+    return kz_vuln_get_x(s, id, true, out, err);
 }

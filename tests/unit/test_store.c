@@ -909,10 +909,11 @@ static void test_store_schema_1_is_migrated(void **state)
 
 /* ---- vulnerability records ------------------------------------------------------------------- */
 
-static kz_rc count_rec(void *ctx, const char *vuln_id, kz_sv json)
+static kz_rc count_rec(void *ctx, const char *vuln_id, kz_sv json, kz_sv refs)
 {
     int *n = ctx;
     (void)vuln_id;
+    (void)refs;
     assert_true(json.n > 0);
     (*n)++;
     return KZ_OK;
@@ -940,8 +941,8 @@ static bool put_doc(kz_store *s, const char *doc, const char *rev, const char *c
     assert_int_equal(kz_store_vdoc(s, &d, &skip, &replaced, &key, &err), KZ_OK);
     for (size_t i = 0; !skip && i < n; i += 2) {
         const char *aliases[] = {ids[i], ids[i + 1], doc};
-        assert_int_equal(kz_store_vrec_put(s, key, ids[i], KZ_SV("{}"), aliases, 3, keys, 1,
-                                           &err),
+        assert_int_equal(kz_store_vrec_put(s, key, ids[i], KZ_SV("{}"), KZ_SV(""), aliases, 3,
+                                           keys, 1, &err),
                          KZ_OK);
     }
     assert_int_equal(kz_store_commit(s, &err), KZ_OK);
@@ -959,10 +960,11 @@ static void test_store_vuln_documents_revisions_aliases_and_keys(void **state)
 
     assert_false(put_doc(f->s, "ICSA-1", "2024-01-01T00:00:00.000Z", v1, 4));
     n = 0;
-    assert_int_equal(kz_store_vrecs(f->s, "JVNDB-2024-2", count_rec, &n, &err), KZ_OK);
+    assert_int_equal(kz_store_vrecs(f->s, "JVNDB-2024-2", false, count_rec, &n, &err),
+                     KZ_OK);
     assert_int_equal(n, 1);
     n = 0;
-    assert_int_equal(kz_store_vrecs(f->s, "ICSA-1", count_rec, &n, &err), KZ_OK);
+    assert_int_equal(kz_store_vrecs(f->s, "ICSA-1", true, count_rec, &n, &err), KZ_OK);
     assert_int_equal(n, 2); /* the advisory id names both of its vulnerabilities */
     n = 0;
     assert_int_equal(kz_store_vkey(f->s, "vp:acme|widget", count_id, &n, &err), KZ_OK);
@@ -970,7 +972,8 @@ static void test_store_vuln_documents_revisions_aliases_and_keys(void **state)
     /* An older revision is skipped; a newer one replaces every record of the document. */
     assert_true(put_doc(f->s, "ICSA-1", "2023-12-31T00:00:00.000Z", v2, 2));
     assert_false(put_doc(f->s, "ICSA-1", "2024-02-01T00:00:00.000Z", v2, 2));
-    assert_int_equal(kz_store_vrecs(f->s, "CVE-2024-2", count_rec, &n, &err), KZ_ENOTFOUND);
+    assert_int_equal(kz_store_vrecs(f->s, "CVE-2024-2", true, count_rec, &n, &err),
+                     KZ_ENOTFOUND);
     assert_int_equal(kz_store_vcounts(f->s, &docs, &recs, &vulns, &err), KZ_OK);
     assert_int_equal(docs, 1);
     assert_int_equal(recs, 1);
@@ -981,6 +984,69 @@ static void test_store_vuln_documents_revisions_aliases_and_keys(void **state)
     n = 0;
     assert_int_equal(kz_store_vkey(f->s, "vp:acme|widget", count_id, &n, &err), KZ_OK);
     assert_int_equal(n, 1);
+}
+
+/* The text of refs, or of json, kept by a callback. */
+typedef struct {
+    char json[512], refs[512];
+} rec_texts;
+
+static kz_rc keep_texts(void *ctx, const char *vuln_id, kz_sv json, kz_sv refs)
+{
+    rec_texts *t = ctx;
+    (void)vuln_id;
+    snprintf(t->json, sizeof t->json, "%.*s", (int)json.n, json.p);
+    snprintf(t->refs, sizeof t->refs, "%.*s", (int)refs.n, refs.p);
+    return KZ_OK;
+}
+
+/* refs is kept beside a record and read only when asked for; a schema 3 file's records are
+ * split into first reference + refs when it is opened. */
+static void test_store_vuln_refs_apart_and_schema_3_migrated(void **state)
+{
+    static const char full[] = "{\"id\":\"CVE-2024-7\",\"references\":[{\"url\":\"https://a\"},"
+                               "{\"url\":\"https://b\"},{\"url\":\"https://c\"}]}";
+    fx *f = *state;
+    kz_vdoc d = {"csaf", "DOC-7", "2024-01-01T00:00:00Z"};
+    const char *alias[] = {"CVE-2024-7"};
+    bool skip, replaced;
+    int64_t key;
+    rec_texts t;
+    sqlite3 *db = NULL;
+    kz_err err;
+
+    assert_int_equal(kz_store_begin(f->s, &err), KZ_OK);
+    assert_int_equal(kz_store_vdoc(f->s, &d, &skip, &replaced, &key, &err), KZ_OK);
+    assert_int_equal(kz_store_vrec_put(f->s, key, "CVE-2024-7", KZ_SV("{\"a\":1}"),
+                                       KZ_SV("[{\"url\":\"https://a\"}]"), alias, 1, NULL, 0,
+                                       &err),
+                     KZ_OK);
+    assert_int_equal(kz_store_commit(f->s, &err), KZ_OK);
+    assert_int_equal(kz_store_vrecs(f->s, "CVE-2024-7", true, keep_texts, &t, &err), KZ_OK);
+    assert_string_equal(t.refs, "[{\"url\":\"https://a\"}]");
+    assert_int_equal(kz_store_vrecs(f->s, "CVE-2024-7", false, keep_texts, &t, &err), KZ_OK);
+    assert_string_equal(t.json, "{\"a\":1}");
+    assert_string_equal(t.refs, "");
+
+    /* Back to schema 3: the whole record in json, no refs column. */
+    kz_store_free(f->s);
+    f->s = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    {
+        char sql[1024];
+        snprintf(sql, sizeof sql,
+                 "UPDATE vuln_records SET json = '%s'; ALTER TABLE vuln_records DROP COLUMN refs;"
+                 "PRAGMA user_version = 3;",
+                 full);
+        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    }
+    sqlite3_close(db);
+    if (kz_store_open(f->path, &f->s, &err) != KZ_OK)
+        fail_msg("open: %s", err.msg);
+    assert_int_equal(kz_store_vrecs(f->s, "CVE-2024-7", true, keep_texts, &t, &err), KZ_OK);
+    assert_string_equal(t.json, "{\"id\":\"CVE-2024-7\",\"references\":[{\"url\":\"https://a\"}]}");
+    assert_string_equal(t.refs, "[{\"url\":\"https://a\"},{\"url\":\"https://b\"},"
+                                "{\"url\":\"https://c\"}]");
 }
 
 /* ---- collections -------------------------------------------------------------------------- */
@@ -1368,6 +1434,7 @@ int main(void)
         T(test_store_users_credentials_and_rights),
         T(test_store_schema_1_is_migrated),
         T(test_store_vuln_documents_revisions_aliases_and_keys),
+        T(test_store_vuln_refs_apart_and_schema_3_migrated),
         T(test_store_collection_by_id_title_and_default),
         T(test_store_collections_in_creation_order),
         T(test_store_stats_count_objects_versions_and_types),

@@ -704,6 +704,13 @@ static void test_match_threads_agree_and_views_are_cut(void **state)
     kz_findings_free(one);
     kz_findings_free(four);
     kz_inventory_free(inv);
+    /* The store keeps the references apart; a view asked for has them all again. */
+    {
+        json_t *v = NULL;
+        assert_int_equal(kz_vuln_get(fx0->s, "CVE-2098-0007", &v, &err), KZ_OK);
+        assert_int_equal(json_array_size(json_object_get(v, "references")), 2);
+        json_decref(v);
+    }
 }
 
 static void test_report_text_json_and_csaf_vex(void **state)
