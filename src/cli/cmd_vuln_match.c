@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,6 +23,23 @@
 
 #define INVENTORY_MAX ((size_t)256 << 20) /* bytes of one inventory */
 #define CATALOGUE_REL "/catalogue/en303645.json"
+
+/*
+ * The findings of a large inventory are tens of MB of small allocations: freeing them one by one
+ * takes longer than the kernel takes to reclaim them when the process ends, which it does right
+ * after the command. A plain build leaves them to the exit; sanitizer builds free everything so
+ * that the leak check sees a clean end.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define FREE_FINDINGS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FREE_FINDINGS 1
+#endif
+#endif
+#ifndef FREE_FINDINGS
+#define FREE_FINDINGS 0
+#endif
 
 static char out_buf[1 << 20]; /* standard output's buffer (static: stdout outlives the command) */
 
@@ -190,6 +208,13 @@ int cmd_vuln_match(cli_ctx *c, int argc, char **argv)
         return EXIT_USAGE;
     }
     path = argv[optind];
+    /* Matching parses thousands of views on every core and frees most of each at once: let
+     * malloc grow its heap 16 MiB at a time and keep what is freed, rather than asking the
+     * kernel again and again (brk and page faults are dear on VMs: this is ~15 % of the CPU time
+     * of a 10,000-component match). The process ends with the command. */
+    (void)mallopt(M_TOP_PAD, 16 << 20);
+    (void)mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    (void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
     /* The report is written in one go, tens of MB for a large inventory: in 1 MiB writes rather
      * than the 4 KiB stdio picks for a file or pipe (system calls are dear on some VMs). */
     if (!isatty(STDOUT_FILENO)) /* (glibc ignores the size unless given the buffer) */
@@ -243,7 +268,8 @@ int cmd_vuln_match(cli_ctx *c, int argc, char **argv)
                         "components, %zu findings\n", t1 - t0, t2 - t1, t3 - t2,
                 kz_inventory_count(inv), kz_findings_count(found));
 out:
-    kz_findings_free(found);
+    if (FREE_FINDINGS)
+        kz_findings_free(found);
     kz_catalogue_free(cat);
     kz_inventory_free(inv);
     kz_store_free(s);

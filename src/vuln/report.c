@@ -390,6 +390,15 @@ static bool set_str(json_t *o, const char *key, const char *s)
  */
 
 /* Appends ,"key": and the JSON string s; null when s is NULL and null_ok, nothing when not. */
+static kz_rc put_key(kz_buf *b, const char *key)
+{
+    kz_rc rc = kz_buf_append(b, ",\"", 2);
+
+    if (rc == KZ_OK)
+        rc = kz_buf_puts(b, key);
+    return rc == KZ_OK ? kz_buf_append(b, "\":", 2) : rc;
+}
+
 static kz_rc put_str(kz_buf *b, const char *key, const char *s, bool null_ok)
 {
     kz_rc rc = KZ_OK;
@@ -397,9 +406,9 @@ static kz_rc put_str(kz_buf *b, const char *key, const char *s, bool null_ok)
     if (s == NULL && !null_ok)
         return KZ_OK;
     if (key[0] != '\0')
-        rc = kz_buf_printf(b, ",\"%s\":", key);
+        rc = put_key(b, key);
     if (rc == KZ_OK)
-        rc = s ? kz_buf_json_str(b, s, strlen(s)) : kz_buf_puts(b, "null");
+        rc = s ? kz_buf_json_str(b, s, strlen(s)) : kz_buf_append(b, "null", 4);
     return rc;
 }
 
@@ -407,13 +416,23 @@ static kz_rc put_str(kz_buf *b, const char *key, const char *s, bool null_ok)
 static kz_rc put_num(kz_buf *b, const char *key, double d)
 {
     char t[32];
+    kz_rc rc;
 
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(t, sizeof t, "%.*g", prec, d);
-        if (strtod(t, NULL) == d)
-            break;
+    /* Scores have one decimal: written directly; anything else in its shortest exact form. */
+    if (d >= 0 && d < 1000 && (double)(int)(d * 10 + 0.5) / 10 == d) {
+        int x = (int)(d * 10 + 0.5);
+        snprintf(t, sizeof t, "%d.%d", x / 10, x % 10);
+        if (x % 10 == 0) /* as %g writes it: 9 rather than 9.0 */
+            t[strlen(t) - 2] = '\0';
+    } else {
+        for (int prec = 1; prec <= 17; prec++) {
+            snprintf(t, sizeof t, "%.*g", prec, d);
+            if (strtod(t, NULL) == d)
+                break;
+        }
     }
-    return kz_buf_printf(b, ",\"%s\":%s", key, t);
+    rc = put_key(b, key);
+    return rc == KZ_OK ? kz_buf_puts(b, t) : rc;
 }
 
 static int buf_sink(const char *p, size_t n, void *ctx)
@@ -424,7 +443,7 @@ static int buf_sink(const char *p, size_t n, void *ctx)
 /* Appends ,"key": (unless key is "") and a view's value, compact and in its order. */
 static kz_rc put_json(kz_buf *b, const char *key, const json_t *v)
 {
-    kz_rc rc = key[0] ? kz_buf_printf(b, ",\"%s\":", key) : KZ_OK;
+    kz_rc rc = key[0] ? put_key(b, key) : KZ_OK;
 
     if (rc == KZ_OK && json_dump_callback(v, buf_sink, b, JSON_COMPACT | JSON_PRESERVE_ORDER |
                                                                JSON_ENCODE_ANY) != 0)
@@ -533,8 +552,12 @@ static kz_rc json_vuln(kz_buf *b, const json_t *v, const kz_catalogue *cat, cons
 static kz_rc json_finding(kz_buf *b, const kz_finding *f, kz_sv tail)
 {
     const json_t *v = f->vuln;
-    kz_rc rc = kz_buf_printf(b, "{\"component\":%zu", f->component);
+    char num[24];
+    int nn = snprintf(num, sizeof num, "%zu", f->component);
+    kz_rc rc = kz_buf_append(b, "{\"component\":", 13);
 
+    if (rc == KZ_OK)
+        rc = kz_buf_append(b, num, (size_t)nn);
     if (rc == KZ_OK)
         rc = put_str(b, "id", str(v, "id") ? str(v, "id") : "?", false);
     if (rc == KZ_OK)
@@ -546,7 +569,7 @@ static kz_rc json_finding(kz_buf *b, const kz_finding *f, kz_sv tail)
         rc = best_score(v) ? put_num(b, "score", f->priority_score)
                            : kz_buf_puts(b, ",\"score\":null");
     if (rc == KZ_OK)
-        rc = kz_buf_printf(b, ",\"exploited\":%s", f->exploited ? "true" : "false");
+        rc = kz_buf_puts(b, f->exploited ? ",\"exploited\":true" : ",\"exploited\":false");
     return rc == KZ_OK ? kz_buf_append(b, tail.p, tail.n) : rc;
 }
 
