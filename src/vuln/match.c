@@ -2,12 +2,18 @@
  * match.c - an inventory against the knowledge base (kz_vuln_match): which components a
  * vulnerability affects or may affect, each with the reason, in priority order.
  *
- * For each component the keys the writer indexed records under (vuln.h, kz_vuln_record_keys) are
- * built from its CPE, purl and names, and looked up with kz_store_vkey; the ids found are the
- * candidates. Both the key lookups and the merged views (kz_vuln_get) are cached for the run, so
- * that an inventory with thousands of copies of the same device costs one store lookup per
- * distinct key and one merge per distinct vulnerability. Then every affected entry of each
- * candidate that names the component is decided with kz_range_parse / kz_range_contains:
+ * Two phases. 1: for each component the keys the writer indexed records under (vuln.h,
+ * kz_vuln_record_keys) are built from its CPE, purl and names and looked up with kz_store_vkey,
+ * once per distinct key for the run; what they find are the candidate (component,
+ * vulnerability) pairs, grouped by vulnerability. 2: on every core (kz_vuln_match_threads, each
+ * thread with its own store handle and read snapshot), each candidate vulnerability's merged
+ * view is read once (kz_vuln_get_x, without the references beyond the first), decided against
+ * all of its components, and dropped but for what the report reads (cut_view), so that memory
+ * holds one full view per thread, not thousands. An inventory with a thousand copies of one
+ * device thus costs one lookup per key and one merge per vulnerability.
+ *
+ * Every affected entry of a candidate that names the component is decided with kz_range_parse /
+ * kz_range_contains:
  *   - status not_affected / fixed: when its range holds the version, it overrides the rest (the
  *     merged view no longer says which source an entry came from, so the override applies across
  *     the view: a vendor saying "this version is fixed" wins);
