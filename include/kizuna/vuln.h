@@ -161,7 +161,10 @@ KZ_NODISCARD kz_rc kz_vuln_record_keys(const json_t *rec, kz_rc (*fn)(void *ctx,
  * except "source" becomes "sources": [source, ...]. Aliases and CWEs are united; texts per
  * language come from the most authoritative source that has them (CVE 5, then CSAF, then JVN,
  * then OSV); scores are kept per distinct vector; affected, remediations and references are
- * concatenated without exact repeats; "exploited" comes from KEV. *out: a new reference.
+ * concatenated without exact repeats; "exploited" comes from KEV. When several records are
+ * merged, product references ("ref" of an entry, "refs" of a remediation) become
+ * "DOCUMENT#ref" (the record's source document): every advisory numbers its own products, so a
+ * bare CSAFPID-0001 of one would tie its fix to another's product. *out: a new reference.
  */
 KZ_NODISCARD kz_rc kz_vuln_merge(json_t *const *recs, size_t n, json_t **out, kz_err *err);
 

@@ -621,11 +621,26 @@ static bool cut_remediation(json_t *rems, const json_t *rem, const json_t *affs)
     return ok;
 }
 
+/* Whether a kept entry's merged reference ("DOC#ref", kz_vuln_merge) names document doc. */
+static bool names_document(const json_t *affs, const char *doc)
+{
+    const json_t *a;
+    size_t i, n = doc ? strlen(doc) : 0;
+
+    json_array_foreach(affs, i, a) {
+        const char *ref = json_string_value(json_object_get(a, "ref"));
+        if (n > 0 && ref != NULL && strncmp(ref, doc, n) == 0 && ref[n] == '#')
+            return true;
+    }
+    return false;
+}
+
 /*
  * The view cut to what a report reads (vuln.h, kz_finding): the n findings' affected entries
  * instead of every product the advisories name, the remediations a report shows for them, the
- * sources it may link to and the first reference. Values are shared with view, not copied
- * (but for remediations' product lists). NULL when out of memory.
+ * sources it may link to (the first of each kind, and each kept entry's own document) and the
+ * first reference. Values are shared with view, not copied (but for remediations' product
+ * lists). NULL when out of memory.
  */
 static json_t *cut_view(const json_t *view, const kz_finding *f, size_t n)
 {
@@ -672,7 +687,8 @@ static json_t *cut_view(const json_t *view, const kz_finding *f, size_t n)
             continue;
         csaf = strcmp(kind, "csaf") == 0;
         other = !csaf && strcmp(kind, "kev") != 0;
-        take = !seen[2] || (csaf && !seen[0]) || (other && !seen[1]);
+        take = !seen[2] || (csaf && !seen[0]) || (other && !seen[1]) ||
+               names_document(affs, json_string_value(json_object_get(v, "document")));
         seen[0] |= csaf;
         seen[1] |= other;
         seen[2] = true;

@@ -236,16 +236,78 @@ static kz_rc set_array(json_t *view, const char *key, json_t *const *recs, size_
     return json_object_set_new(view, key, arr) == 0 ? KZ_OK : KZ_ENOMEM;
 }
 
-/* Affected entries of every record, without exact repeats. */
-static kz_rc concat_affected(json_t *const *recs, size_t n, json_t *out)
+/* "DOC#ref": a product reference made unique across the documents of a view. */
+static json_t *qualified(const char *doc, const json_t *ref)
 {
-    return concat_unique(recs, n, "affected", out);
+    char buf[512];
+
+    if (!json_is_string(ref))
+        return json_deep_copy(ref);
+    snprintf(buf, sizeof buf, "%.200s#%.300s", doc, json_string_value(ref));
+    return json_string(buf);
 }
 
-/* Remediations of every record, without exact repeats. */
+/*
+ * Appends each element of every record's array `member` (affected entries or remediations) to
+ * out without exact repeats, its product references ("ref" of an entry, "refs" of a remediation)
+ * qualified with its source document: each advisory numbers its own products (CSAFPID-0001...),
+ * so that once several are merged an unqualified reference could tie one advisory's fix to
+ * another's product.
+ */
+static kz_rc concat_with_refs(json_t *const *recs, size_t n, const char *member, json_t *out)
+{
+    kz_strmap seen = {0};
+    kz_rc rc = KZ_OK;
+
+    for (size_t r = 0; r < n && rc == KZ_OK; r++) {
+        const char *doc =
+            json_string_value(json_object_get(json_object_get(recs[r], "source"), "document"));
+        const json_t *v;
+        size_t i;
+        json_array_foreach(json_object_get(recs[r], member), i, v) {
+            json_t *c = json_deep_copy(v), *refs, *q = NULL;
+            char *key = NULL;
+            bool added = false;
+            size_t k;
+            if (c == NULL) {
+                rc = KZ_ENOMEM;
+                break;
+            }
+            if (doc != NULL && json_object_get(c, "ref") != NULL) {
+                q = qualified(doc, json_object_get(c, "ref"));
+                rc = q != NULL && json_object_set_new(c, "ref", q) == 0 ? KZ_OK : KZ_ENOMEM;
+            }
+            refs = json_object_get(c, "refs");
+            for (k = 0; rc == KZ_OK && doc != NULL && k < json_array_size(refs); k++) {
+                q = qualified(doc, json_array_get(refs, k));
+                rc = q != NULL && json_array_set_new(refs, k, q) == 0 ? KZ_OK : KZ_ENOMEM;
+            }
+            if (rc == KZ_OK)
+                rc = json_text_key(c, &key);
+            if (rc == KZ_OK)
+                rc = kz_strmap_add(&seen, key, &added);
+            free(key);
+            if (rc == KZ_OK && added && json_array_append(out, c) != 0)
+                rc = KZ_ENOMEM;
+            json_decref(c);
+            if (rc != KZ_OK)
+                break;
+        }
+    }
+    kz_strmap_free(&seen);
+    return rc;
+}
+
+/* Affected entries of every record, without exact repeats, refs qualified. */
+static kz_rc concat_affected(json_t *const *recs, size_t n, json_t *out)
+{
+    return concat_with_refs(recs, n, "affected", out);
+}
+
+/* Remediations of every record, without exact repeats, refs qualified. */
 static kz_rc concat_remediations(json_t *const *recs, size_t n, json_t *out)
 {
-    return concat_unique(recs, n, "remediations", out);
+    return concat_with_refs(recs, n, "remediations", out);
 }
 
 /* References of every record, without exact repeats. */

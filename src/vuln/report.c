@@ -99,27 +99,33 @@ static const char *text_of(const json_t *view, const char *lang, const char *fie
     return s;
 }
 
-/* The advisory to read for an entry: for a CSAF product (it has a ref) the first CSAF source's
- * URL; otherwise that of the first CVE, OSV or JVN source, else the first reference, else any
- * source's. */
+/* The advisory to read for an entry: the CSAF advisory it comes from (the source whose document
+ * its merged "DOC#ref" names, else for a CSAF product the first CSAF source); otherwise that of
+ * the first CVE, OSV or JVN source, else the first reference, else any source's. */
 static const char *advisory(const json_t *view, const json_t *aff)
 {
     const json_t *src;
-    const char *csaf = NULL, *other = NULL, *any = NULL;
+    const char *csaf = NULL, *own = NULL, *other = NULL, *any = NULL, *ref = str(aff, "ref");
+    const char *hash = ref ? strchr(ref, '#') : NULL;
     size_t i;
 
     json_array_foreach(json_object_get(view, "sources"), i, src) {
-        const char *kind = str(src, "kind"), *url = str(src, "url");
+        const char *kind = str(src, "kind"), *url = str(src, "url"), *doc = str(src, "document");
         if (url == NULL || kind == NULL)
             continue;
         if (strcmp(kind, "csaf") == 0 && csaf == NULL)
             csaf = url;
         else if (strcmp(kind, "kev") != 0 && strcmp(kind, "csaf") != 0 && other == NULL)
             other = url;
+        if (own == NULL && hash != NULL && doc != NULL && strlen(doc) == (size_t)(hash - ref) &&
+            strncmp(doc, ref, (size_t)(hash - ref)) == 0)
+            own = url;
         if (any == NULL)
             any = url;
     }
-    if (csaf != NULL && str(aff, "ref") != NULL)
+    if (own != NULL)
+        return own;
+    if (csaf != NULL && ref != NULL)
         return csaf;
     if (other != NULL)
         return other;

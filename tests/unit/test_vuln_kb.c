@@ -309,6 +309,53 @@ static void test_merge_texts_scores_exploited_and_repeats(void **state)
         json_decref(r[i]);
 }
 
+/* Two advisories both number a product CSAFPID-0001: merged, each reference names its document
+ * (test_vuln_match checks that each product then gets its own advisory's fix). */
+static void test_merge_qualifies_product_refs_per_document(void **state)
+{
+    json_t *r[2], *view = NULL;
+    const json_t *a0, *a1, *rem0, *rem1;
+    kz_err err;
+
+    (void)state;
+    r[0] = mk_rec("csaf", "ICSA-A", "2024-03-05T00:00:00.000Z", "CVE-2024-0009", "ICSA-A",
+                  "Acme", "Widget");
+    r[1] = mk_rec("csaf", "ICSA-B", "2024-03-06T00:00:00.000Z", "CVE-2024-0009", "ICSA-B",
+                  "Acme", "Gadget");
+    for (int i = 0; i < 2; i++) {
+        json_t *aff = json_array_get(json_object_get(r[i], "affected"), 0);
+        assert_int_equal(json_object_set_new(aff, "ref", json_string("CSAFPID-0001")), 0);
+        assert_int_equal(json_object_set_new(
+                             r[i], "remediations",
+                             json_pack("[{s:s, s:s, s:[s]}]", "category", "vendor_fix", "text",
+                                       i == 0 ? "Update the widget" : "Update the gadget",
+                                       "refs", "CSAFPID-0001")),
+                         0);
+        if (kz_vuln_record_check(r[i], &err) != KZ_OK)
+            fail_msg("record %d: %s", i, err.msg);
+    }
+    assert_int_equal(kz_vuln_merge(r, 2, &view, &err), KZ_OK);
+    a0 = json_array_get(json_object_get(view, "affected"), 0);
+    a1 = json_array_get(json_object_get(view, "affected"), 1);
+    assert_string_equal(json_string_value(json_object_get(a0, "ref")), "ICSA-A#CSAFPID-0001");
+    assert_string_equal(json_string_value(json_object_get(a1, "ref")), "ICSA-B#CSAFPID-0001");
+    rem0 = json_array_get(json_object_get(view, "remediations"), 0);
+    rem1 = json_array_get(json_object_get(view, "remediations"), 1);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(rem1, "refs"), 0)),
+                        "ICSA-B#CSAFPID-0001");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(rem0, "refs"), 0)),
+                        "ICSA-A#CSAFPID-0001");
+    /* One record alone keeps the source's own numbering. */
+    json_decref(view);
+    assert_int_equal(kz_vuln_merge(r, 1, &view, &err), KZ_OK);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(view, "affected"), 0), "ref")),
+                        "CSAFPID-0001");
+    json_decref(view);
+    json_decref(r[0]);
+    json_decref(r[1]);
+}
+
 static void test_merge_without_cve_takes_the_first_id(void **state)
 {
     json_t *r[2], *view = NULL;
@@ -589,6 +636,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_writer_rejects_a_record_that_fails_the_check,
                                         setup, teardown),
         cmocka_unit_test(test_merge_texts_scores_exploited_and_repeats),
+        cmocka_unit_test(test_merge_qualifies_product_refs_per_document),
         cmocka_unit_test(test_merge_without_cve_takes_the_first_id),
         cmocka_unit_test_setup_teardown(test_export_stix_valid_and_deterministic, setup,
                                         teardown),

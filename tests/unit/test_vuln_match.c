@@ -713,6 +713,62 @@ static void test_match_threads_agree_and_views_are_cut(void **state)
     }
 }
 
+/* Two advisories for one CVE both number their product CSAFPID-0001: each product gets its own
+ * advisory's fix and link, not the other's. */
+static void test_match_merged_advisories_keep_their_own_fixes(void **state)
+{
+    fx *fx0 = *state;
+    kz_vuln_writer *w = NULL;
+    kz_findings *f = NULL;
+    kz_inventory *inv;
+    problems p = {0};
+    json_t *doc;
+    json_error_t jerr;
+    kz_err err;
+    char *text;
+
+    assert_int_equal(kz_vuln_writer_new(fx0->s, &w, &err), KZ_OK);
+    assert_int_equal(kz_store_begin(fx0->s, &err), KZ_OK);
+    for (int i = 0; i < 2; i++) {
+        json_t *r = json_pack(
+            "{s:s, s:[s], s:{s:s, s:s, s:s, s:s}, s:[{s:s, s:s, s:[s], s:s, s:s}],"
+            " s:[{s:s, s:s, s:[s]}]}",
+            "id", "CVE-2097-0001", "aliases", "CVE-2097-0001", "source", "kind", "csaf",
+            "document", i == 0 ? "ICSA-A" : "ICSA-B", "revision", "2024-01-01T00:00:00Z", "url",
+            i == 0 ? "https://example.invalid/a" : "https://example.invalid/b", "affected",
+            "vendor", "Initech", "product", i == 0 ? "Stapler" : "Printer", "versions", "< 2.0",
+            "status", "affected", "ref", "CSAFPID-0001", "remediations", "category",
+            "vendor_fix", "text", i == 0 ? "Update the stapler" : "Update the printer", "refs",
+            "CSAFPID-0001");
+        assert_non_null(r);
+        if (kz_vuln_writer_add(w, r, &err) != KZ_OK)
+            fail_msg("writer_add: %s", err.msg);
+        json_decref(r);
+    }
+    kz_vuln_writer_free(w);
+    assert_int_equal(kz_store_commit(fx0->s, &err), KZ_OK);
+    inv = parse("vendor,product,version\nInitech,Stapler,1.0\nInitech,Printer,1.0\n", KZ_INV_CSV,
+                &p);
+    assert_int_equal(kz_vuln_match(fx0->s, inv, &f, &err), KZ_OK);
+    text = report(inv, f, NULL, KZ_REPORT_JSON, "en");
+    doc = json_loads(text, 0, &jerr);
+    assert_non_null(doc);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *x = json_array_get(json_object_get(doc, "findings"), i);
+        size_t c = (size_t)json_integer_value(json_object_get(x, "component"));
+        assert_string_equal(json_string_value(json_object_get(json_object_get(x, "remediation"),
+                                                              "text")),
+                            c == 0 ? "Update the stapler" : "Update the printer");
+        assert_string_equal(json_string_value(json_object_get(x, "advisory")),
+                            c == 0 ? "https://example.invalid/a" : "https://example.invalid/b");
+    }
+    assert_int_equal(json_array_size(json_object_get(doc, "findings")), 2);
+    json_decref(doc);
+    free(text);
+    kz_findings_free(f);
+    kz_inventory_free(inv);
+}
+
 static void test_report_text_json_and_csaf_vex(void **state)
 {
     kz_inventory *inv;
@@ -792,6 +848,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_report_text_json_and_csaf_vex, setup, teardown),
         cmocka_unit_test_setup_teardown(test_match_threads_agree_and_views_are_cut, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_match_merged_advisories_keep_their_own_fixes, setup,
                                         teardown),
     };
 
