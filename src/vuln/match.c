@@ -41,6 +41,7 @@
 #define COMP_KEYS_MAX 6
 #define WORKERS_MAX 8          /* threads deciding vulnerabilities */
 #define WORKERS_MIN_VULNS 64   /* fewer candidate vulnerabilities than this: one thread */
+#define WORKER_HEAP ((size_t)60 << 20) /* kz_heap_prepare of each further thread */
 
 struct kz_findings {
     kz_finding *f;
@@ -776,6 +777,8 @@ static void *worker_main(void *arg)
      * worker's handle is in phase 1's already. */
     bool snap = w->s != r->s && kz_store_read_begin(w->s, &ignored) == KZ_OK;
 
+    if (w->s != r->s) /* a thread of its own: its own heap (the first's is the caller's) */
+        kz_heap_prepare(WORKER_HEAP);
     for (;;) {
         size_t v = atomic_fetch_add(&r->next, 1);
         if (v >= r->ids.n || atomic_load(&r->stop))

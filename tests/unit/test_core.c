@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -148,6 +149,22 @@ static void test_err_prefix_and_fail(void **state)
     assert_string_equal(kz_rc_str(KZ_ENOMEM), "out of memory");
 }
 
+/* The heap hint leaves malloc working, whatever the size (and on a tuned heap as well). */
+static void test_heap_prepare_then_allocate(void **state)
+{
+    char *p;
+
+    (void)state;
+    kz_heap_prepare(0);
+    kz_heap_prepare(1 << 20);
+    kz_heap_prepare((size_t)100 << 20); /* more than one chunk, fewer than the most */
+    p = malloc(4 << 20);
+    assert_non_null(p);
+    memset(p, 0xA5, 4 << 20);
+    assert_true((unsigned char)p[(4 << 20) - 1] == 0xA5);
+    free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +176,7 @@ int main(void)
         cmocka_unit_test(test_parse_i64_checks_range_and_digits),
         cmocka_unit_test(test_buf_stops_at_its_ceiling_and_keeps_content),
         cmocka_unit_test(test_err_prefix_and_fail),
+        cmocka_unit_test(test_heap_prepare_then_allocate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
