@@ -135,7 +135,7 @@ static const char *advisory(const json_t *view, const json_t *aff)
 }
 
 /* Writes s on one line: line breaks and tabs become spaces, runs of them one space; past max
- * bytes (at a UTF-8 character boundary) it ends with "...". */
+ * bytes (at a UTF-8 character boundary) it ends with "...". The caller holds out's lock. */
 static void put_line(FILE *out, const char *s, size_t max)
 {
     bool space = false;
@@ -150,9 +150,9 @@ static void put_line(FILE *out, const char *s, size_t max)
             continue;
         }
         if (space)
-            fputc(' ', out);
+            putc_unlocked(' ', out); /* report_text holds the stream's lock */
         space = false;
-        fputc(*s, out);
+        putc_unlocked(*s, out);
     }
 }
 
@@ -362,6 +362,7 @@ static kz_rc report_text(const kz_inventory *inv, const kz_findings *f, const kz
 
     if (shown_all(f, lang, &sh) != KZ_OK)
         return kz_fail(err, KZ_ENOMEM, "out of memory writing the report");
+    flockfile(out); /* once, not once per character (put_line) */
     for (size_t i = 0; i < kz_findings_count(f); i++) {
         const kz_finding *x = kz_findings_get(f, i);
         if (i == 0 || kz_findings_get(f, i - 1)->component != x->component) {
@@ -371,6 +372,7 @@ static kz_rc report_text(const kz_inventory *inv, const kz_findings *f, const kz
         }
         text_finding(out, x, &sh[i], cat, lang);
     }
+    funlockfile(out);
     free(sh);
     if (kz_findings_count(f) > 0)
         fprintf(out, "\n");
