@@ -214,6 +214,13 @@ void kz_strlist_free(kz_strlist *l);
 /* ---- memory (src/core/heap.c) -------------------------------------------------------------- */
 
 /*
+ * Room for one more element in a growing array: when n has reached *cap, the array that pp
+ * points to (a T **, passed as void *) is reallocated to twice *cap elements of elem bytes (first
+ * when it is empty). KZ_ENOMEM leaves the array and *cap as they were.
+ */
+KZ_NODISCARD kz_rc kz_grow(void *pp, size_t *cap, size_t n, size_t elem, size_t first);
+
+/*
  * Readies the calling thread's allocator for a burst of small allocations (parsing thousands of
  * JSON documents): it asks the kernel for `bytes` at once and advises transparent huge pages on
  * them, so that the burst faults in 2 MiB pages rather than one 4 KiB page at a time (page faults

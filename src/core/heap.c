@@ -1,8 +1,10 @@
 /*
- * heap.c - kz_heap_prepare: a hint to the allocator of the calling thread (core.h).
+ * heap.c - growing arrays (kz_grow), and kz_heap_prepare: a hint to the allocator of the
+ * calling thread (core.h).
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "kizuna/core.h"
@@ -34,4 +36,22 @@ void kz_heap_prepare(size_t bytes)
     }
     while (n > 0)
         free(p[--n]);
+}
+
+kz_rc kz_grow(void *pp, size_t *cap, size_t n, size_t elem, size_t first)
+{
+    void *old, *g;
+    size_t c;
+
+    if (n < *cap)
+        return KZ_OK;
+    c = *cap ? 2 * *cap : first;
+    if (elem == 0 || c > SIZE_MAX / elem)
+        return KZ_ENOMEM;
+    memcpy(&old, pp, sizeof old); /* the caller's T *, whatever T is */
+    if ((g = realloc(old, c * elem)) == NULL)
+        return KZ_ENOMEM;
+    memcpy(pp, &g, sizeof g);
+    *cap = c;
+    return KZ_OK;
 }

@@ -107,14 +107,8 @@ static kz_rc push(kz_inventory *inv, kz_component *c, bool oom, kz_err *err)
         component_clear(c);
         return kz_fail(err, KZ_ELIMIT, "more than %zu components", INV_COMPONENTS_MAX);
     }
-    if (inv->n == inv->cap) {
-        size_t cap = inv->cap ? 2 * inv->cap : 64;
-        kz_component *g = realloc(inv->c, cap * sizeof *g);
-        if (g == NULL)
-            goto nomem;
-        inv->c = g;
-        inv->cap = cap;
-    }
+    if (kz_grow(&inv->c, &inv->cap, inv->n, sizeof *inv->c, 64) != KZ_OK)
+        goto nomem;
     inv->c[inv->n++] = *c;
     memset(c, 0, sizeof *c);
     return KZ_OK;

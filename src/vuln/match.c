@@ -186,15 +186,8 @@ static kz_rc on_key_id(void *ctx, const char *id)
 
     if (!kz_strmap_get(&r->vuln_ids, id, &v)) {
         v = r->ids.n;
-        if (v == r->cap_stamp) {
-            size_t cap = r->cap_stamp ? 2 * r->cap_stamp : 256;
-            size_t *g = realloc(r->stamp, cap * sizeof *g);
-            if (g == NULL)
-                goto nomem;
-            r->stamp = g;
-            r->cap_stamp = cap;
-        }
-        if (kz_strlist_add(&r->ids, id) != KZ_OK)
+        if (kz_grow(&r->stamp, &r->cap_stamp, v, sizeof *r->stamp, 256) != KZ_OK ||
+            kz_strlist_add(&r->ids, id) != KZ_OK)
             goto nomem;
         if (kz_strmap_put(&r->vuln_ids, id, v) != KZ_OK) {
             free(r->ids.v[--r->ids.n]);
@@ -202,14 +195,8 @@ static kz_rc on_key_id(void *ctx, const char *id)
         }
         r->stamp[v] = 0;
     }
-    if (k->n == k->cap) {
-        size_t cap = k->cap ? 2 * k->cap : 8;
-        size_t *g = realloc(k->v, cap * sizeof *g);
-        if (g == NULL)
-            goto nomem;
-        k->v = g;
-        k->cap = cap;
-    }
+    if (kz_grow(&k->v, &k->cap, k->n, sizeof *k->v, 8) != KZ_OK)
+        goto nomem;
     k->v[k->n++] = v;
     return KZ_OK;
 nomem:
@@ -226,14 +213,8 @@ static kz_rc key_lookup(run *r, const char *key, const key_entry **out)
         *out = &r->keys[i];
         return KZ_OK;
     }
-    if (r->n_keys == r->cap_keys) {
-        size_t cap = r->cap_keys ? 2 * r->cap_keys : 256;
-        key_entry *g = realloc(r->keys, cap * sizeof *g);
-        if (g == NULL)
-            return kz_fail(r->err, KZ_ENOMEM, "out of memory matching");
-        r->keys = g;
-        r->cap_keys = cap;
-    }
+    if (kz_grow(&r->keys, &r->cap_keys, r->n_keys, sizeof *r->keys, 256) != KZ_OK)
+        return kz_fail(r->err, KZ_ENOMEM, "out of memory matching");
     i = r->n_keys++;
     r->keys[i] = (key_entry){NULL, 0, 0};
     r->filling = &r->keys[i];
@@ -247,14 +228,8 @@ static kz_rc key_lookup(run *r, const char *key, const key_entry **out)
 
 static kz_rc pair_add(run *r, size_t comp, size_t vuln)
 {
-    if (r->n_pairs == r->cap_pairs) {
-        size_t cap = r->cap_pairs ? 2 * r->cap_pairs : 1024;
-        pair *g = realloc(r->pairs, cap * sizeof *g);
-        if (g == NULL)
-            return kz_fail(r->err, KZ_ENOMEM, "out of memory matching");
-        r->pairs = g;
-        r->cap_pairs = cap;
-    }
+    if (kz_grow(&r->pairs, &r->cap_pairs, r->n_pairs, sizeof *r->pairs, 1024) != KZ_OK)
+        return kz_fail(r->err, KZ_ENOMEM, "out of memory matching");
     r->pairs[r->n_pairs++] = (pair){comp, vuln};
     return KZ_OK;
 }
@@ -503,17 +478,9 @@ const kz_finding *kz_findings_get(const kz_findings *f, size_t i)
 
 static kz_rc findings_add(kz_findings *f, const kz_finding *x, const char *reason)
 {
-    kz_finding *g;
     char *r;
 
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? 2 * f->cap : 64;
-        if ((g = realloc(f->f, cap * sizeof *g)) == NULL)
-            return KZ_ENOMEM;
-        f->f = g;
-        f->cap = cap;
-    }
-    if ((r = strdup(reason)) == NULL)
+    if (kz_grow(&f->f, &f->cap, f->n, sizeof *f->f, 64) != KZ_OK || (r = strdup(reason)) == NULL)
         return KZ_ENOMEM;
     f->f[f->n] = *x;
     f->f[f->n].reason = r;

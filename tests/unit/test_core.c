@@ -149,6 +149,29 @@ static void test_err_prefix_and_fail(void **state)
     assert_string_equal(kz_rc_str(KZ_ENOMEM), "out of memory");
 }
 
+/* kz_grow doubles from `first`, keeps the content, and refuses sizes that overflow. */
+static void test_grow_doubles_and_keeps_content(void **state)
+{
+    uint32_t *a = NULL;
+    size_t cap = 0, n;
+
+    (void)state;
+    for (n = 0; n < 1000; n++) {
+        assert_int_equal(kz_grow(&a, &cap, n, sizeof *a, 4), KZ_OK);
+        assert_true(cap > n);
+        a[n] = (uint32_t)n * 7;
+    }
+    assert_int_equal(cap, 1024); /* 4, 8, ..., 1024 */
+    for (n = 0; n < 1000; n++)
+        assert_int_equal(a[n], n * 7);
+    assert_int_equal(kz_grow(&a, &cap, 10, sizeof *a, 4), KZ_OK); /* room already */
+    assert_int_equal(cap, 1024);
+    assert_int_equal(kz_grow(&a, &cap, cap, SIZE_MAX / 1024, 4), KZ_ENOMEM);
+    assert_int_equal(cap, 1024); /* as it was */
+    assert_int_equal(a[999], 999 * 7);
+    free(a);
+}
+
 /* The heap hint leaves malloc working, whatever the size (and on a tuned heap as well). */
 static void test_heap_prepare_then_allocate(void **state)
 {
@@ -176,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_parse_i64_checks_range_and_digits),
         cmocka_unit_test(test_buf_stops_at_its_ceiling_and_keeps_content),
         cmocka_unit_test(test_err_prefix_and_fail),
+        cmocka_unit_test(test_grow_doubles_and_keeps_content),
         cmocka_unit_test(test_heap_prepare_then_allocate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
