@@ -11,9 +11,11 @@
  *                e-mail addresses, MD5/SHA-1/SHA-256 hashes
  *   log_stix.c   STIX observed-data (2.1 with object_refs, 2.0 with embedded objects)
  *   observe.c    a record's fields as SCOs in an observed-data, for full pattern evaluation
+ *   scan.c       a log matched against the index, on one thread or several (kz_scan_log)
  *   index.c      the indicator index: atoms of each pattern by SCO type and path in hash tables,
  *                CIDR prefixes in a trie, LIKE and MATCHES in one Vectorscan database; whole
  *                patterns evaluated (pattern_eval.h) only when one of their atoms hits
+ *   index_atoms.c  which atoms of a pattern; the tables, the trie and their prefilters
  *
  * ---- Fields ---------------------------------------------------------------------------------
  * A record is a list of fields, each one observable value named as a STIX object path names it:
@@ -152,6 +154,64 @@ KZ_NODISCARD kz_rc kz_index_match(const kz_index *ix, kz_index_scratch *s,
                                   const kz_log_record *rec,
                                   kz_rc (*fn)(void *ctx, const kz_hit *h), void *ctx, kz_err *err);
 
+/*
+ * The two halves of kz_index_match, for a scan on several threads (kz_scan_log):
+ * kz_index_lookup finds the record's candidates, the indicators one of whose atoms a field hits
+ * (and those checked on every record), in the order kz_index_match would report them; it only
+ * reads the index, so threads may look up at once, each with its own scratch. *cands is in the
+ * scratch, valid until its next lookup. kz_index_confirm then evaluates the candidates (copied
+ * anywhere) as kz_index_match does, windows included, and calls fn per match: it must be given the
+ * records in input order, all with one scratch, to give kz_index_match's results.
+ */
+typedef struct {
+    uint32_t ind;   /* the indicator (the index's own numbering) */
+    uint32_t field; /* the field that hit, UINT32_MAX for an indicator checked on every record */
+} kz_index_cand;
+KZ_NODISCARD kz_rc kz_index_lookup(const kz_index *ix, kz_index_scratch *s,
+                                   const kz_log_record *rec, const kz_index_cand **cands,
+                                   size_t *ncands, kz_err *err);
+KZ_NODISCARD kz_rc kz_index_confirm(const kz_index *ix, kz_index_scratch *s,
+                                    const kz_log_record *rec, const kz_index_cand *cands,
+                                    size_t ncands, kz_rc (*fn)(void *ctx, const kz_hit *h),
+                                    void *ctx, kz_err *err);
+
 void kz_index_free(kz_index *ix);
+
+/* ---- scanning a log, on one thread or several ---------------------------------------------- */
+
+/*
+ * Each line of a text or EVE log is read alone, so its records can be made and looked up on
+ * several threads while one thread reads and frames the input (gzip included):
+ * kz_log_lines_apart says whether r's format is such (not Zeek TSV, whose header lines rule the
+ * lines after them, nor STIX); kz_log_next_line gives r's next line (line->p NULL at the end),
+ * with its 1-based line number and byte offset, over-long lines counted and skipped as
+ * kz_log_next does; a parser (kz_log_parser_new, one per thread, freed with kz_log_free) turns
+ * one line into the record kz_log_next would have made of it, or NULL when it makes none
+ * (counted as kz_log_next counts); kz_log_counts_merge adds a parser's counts to its reader's
+ * (the first problem is the one of the lowest line).
+ */
+bool kz_log_lines_apart(const kz_log_reader *r);
+KZ_NODISCARD kz_rc kz_log_next_line(kz_log_reader *r, kz_sv *line, uint64_t *lineno,
+                                    uint64_t *offset, kz_err *err);
+KZ_NODISCARD kz_rc kz_log_parser_new(const kz_log_reader *r, kz_log_reader **out, kz_err *err);
+const kz_log_record *kz_log_parse_line(kz_log_reader *p, kz_sv line, uint64_t lineno,
+                                       uint64_t offset);
+void kz_log_counts_merge(kz_log_reader *r, const kz_log_reader *p);
+
+/*
+ * Matches every record of r against the index: fn(ctx, rec, hit) per match, and fn(ctx, rec,
+ * NULL) after the last match of a record that had some. Results and their order are those of
+ * kz_log_next and kz_index_match record by record, whatever `threads`: with threads > 1 and a
+ * format whose lines stand apart, `threads` workers parse and look up batches of lines while the
+ * calling thread reads the input and confirms the candidates, in input order, with scratch `s`
+ * (so windows of multi-observation patterns carry over from one log to the next as they do on
+ * one thread). Otherwise the calling thread does everything. Errors: those of kz_log_next,
+ * kz_index_match and fn (the first in input order stops the scan); KZ_ENOMEM; *line is the line
+ * of the record being matched when one failed, else 0.
+ */
+typedef kz_rc (*kz_scan_fn)(void *ctx, const kz_log_record *rec, const kz_hit *h);
+KZ_NODISCARD kz_rc kz_scan_log(const kz_index *ix, kz_index_scratch *s, kz_log_reader *r,
+                               int threads, kz_scan_fn fn, void *ctx, uint64_t *line,
+                               kz_err *err);
 
 #endif

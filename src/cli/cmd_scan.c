@@ -36,8 +36,7 @@ typedef struct {
     bool keep_observed;
     kz_time now;
     uint64_t hits;
-    const kz_log_record *rec; /* the record being matched */
-    json_t *rec_observed;     /* its observed-data, made once when needed */
+    json_t *rec_observed; /* the matched record's observed-data, made once when needed */
     kz_buf line;
     kz_err err;
 } scan_ctx;
@@ -174,16 +173,21 @@ static sighting *sighting_for(scan_ctx *sc, const char *id)
     return &sc->v[sc->n++];
 }
 
-static kz_rc on_hit(void *ctx, const kz_hit *h)
+/* A match (h) in record rec, or h NULL after rec's last match: its observed-data is let go. */
+static kz_rc on_hit(void *ctx, const kz_log_record *rec, const kz_hit *h)
 {
     scan_ctx *sc = ctx;
-    const kz_log_record *rec = sc->rec;
     kz_buf *b = &sc->line;
     char when[KZ_TIME_MAX];
     kz_time t = rec->has_time ? rec->time : sc->now;
     sighting *s;
     kz_rc rc;
 
+    if (h == NULL) {
+        json_decref(sc->rec_observed);
+        sc->rec_observed = NULL;
+        return KZ_OK;
+    }
     sc->hits++;
     kz_time_format(&t, 3, when);
     kz_buf_reset(b);
@@ -227,41 +231,31 @@ static kz_rc on_hit(void *ctx, const kz_hit *h)
     return KZ_OK;
 }
 
-/* Scans one log; returns EXIT_OK, or EXIT_ENV when it could not be read to its end. */
+/* Scans one log on `threads` threads; returns EXIT_OK, or EXIT_ENV when it could not be read to
+ * its end. */
 static int scan_log(cli_ctx *c, const kz_index *ix, kz_index_scratch *scratch, const char *path,
-                    kz_log_format fmt, scan_ctx *sc)
+                    kz_log_format fmt, int threads, scan_ctx *sc)
 {
     kz_log_reader *r = NULL;
-    const kz_log_record *rec;
-    uint64_t records, malformed;
+    uint64_t records, malformed, line;
     const char *first;
     int code = EXIT_OK;
     kz_err err;
-    kz_rc rc;
 
     if (kz_log_open(path, fmt, &c->lim, &r, &err) != KZ_OK) {
         cli_error("scan: %s", err.msg);
         return EXIT_ENV;
     }
-    for (;;) {
-        if ((rc = kz_log_next(r, &rec, &err)) != KZ_OK) {
-            cli_error("scan: %s", err.msg);
-            code = EXIT_ENV;
-            break;
-        }
-        if (rec == NULL)
-            break;
-        sc->rec = rec;
-        rc = kz_index_match(ix, scratch, rec, on_hit, sc, &err);
-        json_decref(sc->rec_observed);
-        sc->rec_observed = NULL;
-        if (rc != KZ_OK) {
-            cli_error("scan: %s: line %llu: %s", path, (unsigned long long)rec->line,
+    if (kz_scan_log(ix, scratch, r, threads, on_hit, sc, &line, &err) != KZ_OK) {
+        if (line > 0)
+            cli_error("scan: %s: line %llu: %s", path, (unsigned long long)line,
                       sc->err.msg[0] ? sc->err.msg : err.msg);
-            code = EXIT_ENV;
-            break;
-        }
+        else
+            cli_error("scan: %s", err.msg);
+        code = EXIT_ENV;
     }
+    json_decref(sc->rec_observed);
+    sc->rec_observed = NULL;
     kz_log_counts(r, &records, &malformed, &first);
     if (!c->quiet) {
         fprintf(stderr, "%s: %s log, %llu records, %llu malformed%s%s\n", path,
@@ -446,6 +440,7 @@ int cmd_scan(cli_ctx *c, int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"sightings", required_argument, NULL, 's'},
         {"identity", required_argument, NULL, 'n'},
+        {"threads", required_argument, NULL, 't'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -460,19 +455,30 @@ int cmd_scan(cli_ctx *c, int argc, char **argv)
     scan_ctx sc;
     char host[128];
     int o, code = EXIT_OK, rcode;
+    int64_t nthreads = sysconf(_SC_NPROCESSORS_ONLN);
     kz_err err;
 
+    if (nthreads < 1)
+        nthreads = 1;
+    if (nthreads > 64)
+        nthreads = 64;
     memset(&lc, 0, sizeof lc);
     memset(&sc, 0, sizeof sc);
     kz_buf_init(&sc.line, 0);
     optind = 0;
-    while ((o = getopt_long(argc, argv, "i:c:f:s:n:qh", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "i:c:f:s:n:t:qh", opts, NULL)) != -1) {
         switch (o) {
             case 'i': indicators = optarg; break;
             case 'c': collection = optarg; break;
             case 's': sightings = optarg; break;
             case 'n': node = optarg; break;
             case 'q': c->quiet = true; break;
+            case 't':
+                if (kz_parse_i64(kz_sv_c(optarg), 1, 64, &nthreads) != KZ_OK) {
+                    cli_error("scan: --threads %s: expected a number from 1 to 64", optarg);
+                    return EXIT_USAGE;
+                }
+                break;
             case 'f':
                 if (!parse_format(optarg, &fmt)) {
                     cli_error("scan: --format %s: expected zeek, eve, text, stix or auto",
@@ -524,7 +530,7 @@ int cmd_scan(cli_ctx *c, int argc, char **argv)
                 (unsigned long long)lc.seen, st.indicators, st.exact, st.cidr, st.regex,
                 st.full_only, (unsigned long long)lc.bad);
     for (int i = optind; i < argc; i++) {
-        if ((rcode = scan_log(c, ix, scratch, argv[i], fmt, &sc)) != EXIT_OK)
+        if ((rcode = scan_log(c, ix, scratch, argv[i], fmt, (int)nthreads, &sc)) != EXIT_OK)
             code = rcode;
     }
     fflush(stdout);

@@ -97,7 +97,8 @@ static const struct {
     {"scan",
      "usage: kizuna [--db URL] scan (--indicators FILE | --collection ID)\n"
      "                              [--format zeek|eve|text|stix|auto]\n"
-     "                              [--sightings COLLECTION [--identity NAME]] [-q] LOG...\n"
+     "                              [--sightings COLLECTION [--identity NAME]]\n"
+     "                              [--threads N] [-q] LOG...\n"
      "\n"
      "Compiles every active indicator (not revoked, valid_from <= now < valid_until) of a\n"
      "STIX file or a stored collection into one index and matches it against each LOG\n"
@@ -111,6 +112,9 @@ static const struct {
      "                          first_seen, last_seen, up to 100 observed-data behind it,\n"
      "                          where_sighted_refs: this node's identity), ready to share\n"
      "  --identity NAME         the node's identity name (default: the host name)\n"
+     "  --threads N             threads that parse and look up text and EVE lines (1-64;\n"
+     "                          default: the online CPUs; 1: all on one thread). Matches\n"
+     "                          and their order are the same for every N\n"
      "\n"
      "exit: 0 something matched, 1 nothing did, 2 usage, 3 an input or the store failed\n"
      "(a truncated gzip stream is reported with its offset).\n"},

@@ -29,7 +29,9 @@
  * its window); otherwise the indicator is "full only" and is evaluated on every record.
  *
  * Matching. Each field is classified once per (type, path) pointer pair (cached in the scratch),
- * normalised, and looked up: exact table, trie, the group's databases. Candidates are deduped
+ * normalised, and looked up: exact table, trie, the group's databases; the exact table and the
+ * IPv4 trie are first asked through prefilters that fit in cache (index_int.h), and the fields of
+ * a record are all prepared, their prefilter bits prefetched, before the first lookup. Candidates are deduped
  * per record by generation stamps in the scratch. An indicator whose pattern is one comparison in
  * one observation expression without qualifiers (other than MATCHES or a reference path) is
  * matched by the hit; any other is evaluated with kz_pattern_eval over the record's
@@ -65,26 +67,35 @@ typedef struct {
     bool is_value, used;
 } kz_ix_fc;
 
+/* A field made ready for its lookups (field_prep). */
+typedef struct {
+    kz_ix_fc c;      /* its class (a copy: the cache may change under it) */
+    bool skip;       /* too long to be any atom */
+    size_t off, n;   /* its normalised value in the scratch's nbuf */
+    uint32_t h;      /* and its hash in the class's group */
+    size_t roff, rn; /* the same for the reference group (x_ref.value) */
+    uint32_t rh;
+} kz_ix_pre;
+
+#define PRE_FIELDS 16
+
 typedef struct {
     json_t **od;
     kz_time *t;
     size_t n, cap;
 } kz_ix_win;
 
-typedef struct {
-    uint32_t ind, field;
-} kz_ix_cand;
-
 struct kz_index_scratch {
     const kz_index *ix;
     hs_scratch_t *hs;
     uint32_t *stamp;
     uint32_t gen;
-    kz_ix_cand *cand;
+    kz_index_cand *cand;
     size_t ncand, capcand;
     char *nbuf;
     size_t ncap;
     kz_ix_fc fc[FC_CACHE];
+    kz_ix_pre pre[PRE_FIELDS];
     kz_ix_win *win;
     uint32_t cur_field; /* the field being scanned, for the Vectorscan callback */
     bool oom;           /* a candidate could not be recorded in the callback */
@@ -363,7 +374,8 @@ kz_rc kz_index_build(kz_index *ix, kz_err *err)
     if (rc != KZ_OK)
         goto out;
     rc = KZ_ENOMEM;
-    if ((ix->full = calloc(ix->st.full_only + 1, sizeof *ix->full)) == NULL)
+    if ((ix->full = calloc(ix->st.full_only + 1, sizeof *ix->full)) == NULL ||
+        kz_ix_bloom_build(ix) != KZ_OK)
         goto out;
     for (size_t i = 0; i < ix->nind; i++)
         if (ix->ind[i].flags & IND_FULL)
@@ -405,6 +417,9 @@ void kz_index_free(kz_index *ix)
     free(ix->node);
     free(ix->rx);
     free(ix->full);
+    free(ix->bloom);
+    free(ix->v4_16);
+    free(ix->v4_24);
     free(ix->atoms.v);
     free(ix);
 }
@@ -472,7 +487,7 @@ static bool cand_add(kz_index_scratch *s, uint32_t ind, uint32_t f)
     if (!kz_ix_grow((void **)&s->cand, s->ncand, &s->capcand, sizeof *s->cand, 64))
         return false;
     s->stamp[ind] = s->gen;
-    s->cand[s->ncand++] = (kz_ix_cand){ind, f};
+    s->cand[s->ncand++] = (kz_index_cand){ind, f};
     return true;
 }
 
@@ -506,15 +521,16 @@ static const kz_ix_fc *field_class(kz_index_scratch *s, const kz_field *f)
     return c;
 }
 
-/* Looks up the exact atoms of (group, normalised value). */
-static bool exact_hits(kz_index_scratch *s, uint32_t group, const char *v, size_t n, uint32_t f)
+/* Looks up the exact atoms of (group, normalised value) whose hash is h. */
+static bool exact_hits(kz_index_scratch *s, uint32_t h, uint32_t group, const char *v, size_t n,
+                       uint32_t f)
 {
     const kz_index *ix = s->ix;
     size_t i;
 
-    if (ix->nused == 0)
+    if (ix->nused == 0 || !kz_ix_bloom_may(ix, h))
         return true;
-    i = kz_ix_slot_find(ix, kz_ix_hash(group, v, n), group, v, n);
+    i = kz_ix_slot_find(ix, h, group, v, n);
     return cand_posts(s, ix->slots[i].post, f);
 }
 
@@ -526,6 +542,8 @@ static bool trie_hits(kz_index_scratch *s, const char *bin, uint32_t f)
     uint32_t at = bin[0] == 4 ? 0 : 1;
     const unsigned char *a = (const unsigned char *)bin + 1;
 
+    if (bits == 32 && !kz_ix_v4_may(ix, a))
+        return true;
     for (int bit = 0;; bit++) {
         if (!cand_posts(s, ix->node[at].post, f))
             return false;
@@ -578,44 +596,96 @@ static kz_rc regex_hits(kz_index_scratch *s, uint32_t g, kz_sv v, uint32_t f, kz
     return rc;
 }
 
-/* Looks up every atom a field can hit. */
-static kz_rc field_hits(kz_index_scratch *s, const kz_field *fd, uint32_t f, kz_err *err)
+/* Makes a field ready for its lookups: its class, its value normalised (into s->nbuf at *used)
+ * and hashed, and the prefilter bits it will test asked for ahead, so that the cache misses of
+ * the fields of a record overlap instead of coming one after another. */
+static void field_prep(kz_index_scratch *s, const kz_field *fd, kz_ix_pre *p, size_t *used)
 {
     const kz_index *ix = s->ix;
-    const kz_ix_fc *c = field_class(s, fd);
-    size_t n;
+
+    p->c = *field_class(s, fd);
+    p->n = p->rn = 0;
+    p->skip = fd->value.n > UINT32_MAX; /* no atom is that long */
+    if (p->skip)
+        return;
+    if (p->c.group >= 0 || p->c.norm == KZ_IX_NORM_IP) {
+        p->off = *used;
+        p->n = kz_ix_normalise(p->c.norm, fd->value, s->nbuf + p->off);
+        *used += p->n;
+        if (p->c.group >= 0) {
+            p->h = kz_ix_hash((uint32_t)p->c.group, s->nbuf + p->off, p->n);
+            if (ix->bloom != NULL)
+                __builtin_prefetch(ix->bloom + ((kz_ix_bloom_mix(p->h) & ix->bloom_mask) << 3));
+        }
+        if (p->n == 5 && s->nbuf[p->off] == 4 && ix->v4_24 != NULL) {
+            const unsigned char *a = (const unsigned char *)s->nbuf + p->off + 1;
+            __builtin_prefetch(ix->v4_24 +
+                               (((uint32_t)a[0] << 16 | (uint32_t)a[1] << 8 | a[2]) >> 6));
+        }
+    }
+    if (p->c.is_value && ix->ref_group >= 0) {
+        p->roff = *used;
+        p->rn = kz_ix_normalise(KZ_IX_NORM_REF, fd->value, s->nbuf + p->roff);
+        *used += p->rn;
+        p->rh = kz_ix_hash((uint32_t)ix->ref_group, s->nbuf + p->roff, p->rn);
+        if (ix->bloom != NULL)
+            __builtin_prefetch(ix->bloom + ((kz_ix_bloom_mix(p->rh) & ix->bloom_mask) << 3));
+    }
+}
+
+/* Looks up every atom a prepared field can hit: exact table, trie, the reference table, the
+ * group's expressions, in that order. */
+static kz_rc field_hits(kz_index_scratch *s, const kz_field *fd, const kz_ix_pre *p, uint32_t f,
+                        kz_err *err)
+{
+    const kz_index *ix = s->ix;
+    const char *v = s->nbuf + p->off;
     kz_rc rc = KZ_ENOMEM;
 
-    if (fd->value.n > UINT32_MAX) {
-        rc = KZ_OK; /* no atom is that long */
+    if (p->skip) {
+        rc = KZ_OK;
         goto out;
     }
-    if (s->ncap < fd->value.n + KZ_IX_NORM_EXTRA) {
-        char *nb = realloc(s->nbuf, fd->value.n + KZ_IX_NORM_EXTRA);
-        if (nb == NULL)
+    if (p->c.group >= 0 || p->c.norm == KZ_IX_NORM_IP) {
+        if (p->c.group >= 0 && !exact_hits(s, p->h, (uint32_t)p->c.group, v, p->n, f))
             goto out;
-        s->nbuf = nb;
-        s->ncap = fd->value.n + KZ_IX_NORM_EXTRA;
-    }
-    if (c->group >= 0 || c->norm == KZ_IX_NORM_IP) {
-        n = kz_ix_normalise(c->norm, fd->value, s->nbuf);
-        if (c->group >= 0 && !exact_hits(s, (uint32_t)c->group, s->nbuf, n, f))
-            goto out;
-        if (c->norm == KZ_IX_NORM_IP && (n == 5 || n == 17) &&
-            (s->nbuf[0] == 4 || s->nbuf[0] == 6) && ix->nnode > 2 && !trie_hits(s, s->nbuf, f))
+        if (p->c.norm == KZ_IX_NORM_IP && (p->n == 5 || p->n == 17) && (v[0] == 4 || v[0] == 6) &&
+            ix->nnode > 2 && !trie_hits(s, v, f))
             goto out;
     }
-    if (c->is_value && ix->ref_group >= 0) {
-        n = kz_ix_normalise(KZ_IX_NORM_REF, fd->value, s->nbuf);
-        if (!exact_hits(s, (uint32_t)ix->ref_group, s->nbuf, n, f))
-            goto out;
-    }
+    if (p->c.is_value && ix->ref_group >= 0 &&
+        !exact_hits(s, p->rh, (uint32_t)ix->ref_group, s->nbuf + p->roff, p->rn, f))
+        goto out;
     rc = KZ_OK;
-    if (c->group >= 0)
-        rc = regex_hits(s, (uint32_t)c->group, fd->value, f, err);
+    if (p->c.group >= 0)
+        rc = regex_hits(s, (uint32_t)p->c.group, fd->value, f, err);
 out:
     if (rc == KZ_ENOMEM)
         kz_fail(err, rc, "out of memory");
+    return rc;
+}
+
+/* Looks up the fields [from, to) of a record (at most PRE_FIELDS): all prepared first. */
+static kz_rc fields_hits(kz_index_scratch *s, const kz_log_record *rec, size_t from, size_t to,
+                         kz_err *err)
+{
+    size_t need = 0, used = 0;
+    kz_rc rc = KZ_OK;
+
+    for (size_t i = from; i < to; i++)
+        if (rec->fields[i].value.n <= UINT32_MAX)
+            need += 2 * (rec->fields[i].value.n + KZ_IX_NORM_EXTRA);
+    if (s->ncap < need) {
+        char *nb = realloc(s->nbuf, need);
+        if (nb == NULL)
+            return kz_fail(err, KZ_ENOMEM, "out of memory");
+        s->nbuf = nb;
+        s->ncap = need;
+    }
+    for (size_t i = from; i < to; i++)
+        field_prep(s, &rec->fields[i], &s->pre[i - from], &used);
+    for (size_t i = from; i < to && rc == KZ_OK; i++)
+        rc = field_hits(s, &rec->fields[i], &s->pre[i - from], (uint32_t)i, err);
     return rc;
 }
 
@@ -727,13 +797,15 @@ out:
     return rc;
 }
 
-kz_rc kz_index_match(const kz_index *ix, kz_index_scratch *s, const kz_log_record *rec,
-                     kz_rc (*fn)(void *ctx, const kz_hit *h), void *ctx, kz_err *err)
+kz_rc kz_index_lookup(const kz_index *ix, kz_index_scratch *s, const kz_log_record *rec,
+                      const kz_index_cand **cands, size_t *ncands, kz_err *err)
 {
     kz_rc rc = KZ_EUSAGE;
 
+    *cands = NULL;
+    *ncands = 0;
     if (!ix->built || s->ix != ix) {
-        kz_fail(err, rc, "kz_index_match needs a built index and a scratch made for it");
+        kz_fail(err, rc, "kz_index_lookup needs a built index and a scratch made for it");
         goto out;
     }
     if (++s->gen == 0) {
@@ -742,32 +814,71 @@ kz_rc kz_index_match(const kz_index *ix, kz_index_scratch *s, const kz_log_recor
     }
     s->ncand = 0;
     s->oom = false;
-    s->have_now = false;
-    for (size_t i = 0; i < rec->nfields && i < UINT32_MAX; i++)
-        if ((rc = field_hits(s, &rec->fields[i], (uint32_t)i, err)) != KZ_OK)
-            goto out;
+    rc = KZ_OK;
+    for (size_t i = 0; i < rec->nfields && i < UINT32_MAX && rc == KZ_OK; i += PRE_FIELDS) {
+        size_t to = rec->nfields - i > PRE_FIELDS ? i + PRE_FIELDS : rec->nfields;
+        rc = fields_hits(s, rec, i, to < UINT32_MAX ? to : UINT32_MAX, err);
+    }
+    if (rc != KZ_OK)
+        goto out;
     rc = KZ_ENOMEM;
     for (size_t i = 0; i < ix->nfull; i++)
         if (!cand_add(s, ix->full[i], FIELD_NONE)) {
             kz_fail(err, rc, "out of memory");
             goto out;
         }
+    *cands = s->cand;
+    *ncands = s->ncand;
     rc = KZ_OK;
-    for (size_t i = 0; i < s->ncand && rc == KZ_OK; i++) {
-        const kz_ix_ind *ind = &ix->ind[s->cand[i].ind];
+out:
+    return rc;
+}
+
+kz_rc kz_index_confirm(const kz_index *ix, kz_index_scratch *s, const kz_log_record *rec,
+                       const kz_index_cand *cands, size_t ncands,
+                       kz_rc (*fn)(void *ctx, const kz_hit *h), void *ctx, kz_err *err)
+{
+    kz_rc rc = KZ_EUSAGE;
+
+    if (!ix->built || s->ix != ix) {
+        kz_fail(err, rc, "kz_index_confirm needs a built index and a scratch made for it");
+        goto out;
+    }
+    s->have_now = false;
+    rc = KZ_OK;
+    for (size_t i = 0; i < ncands && rc == KZ_OK; i++) {
+        const kz_ix_ind *ind;
         bool matched = true;
         kz_hit h;
+        if (cands[i].ind >= ix->nind ||
+            (cands[i].field != FIELD_NONE && cands[i].field >= rec->nfields)) {
+            rc = kz_fail(err, KZ_EUSAGE, "kz_index_confirm: a candidate not of this record");
+            goto out;
+        }
+        ind = &ix->ind[cands[i].ind];
         if (!(ind->flags & IND_SURE) && (rc = cand_eval(s, rec, ind, &matched, err)) != KZ_OK)
             goto out;
         if (!matched)
             continue;
         h.indicator_id = ind->id;
         h.indicator_name = ind->name;
-        h.field = s->cand[i].field == FIELD_NONE ? NULL : &rec->fields[s->cand[i].field];
+        h.field = cands[i].field == FIELD_NONE ? NULL : &rec->fields[cands[i].field];
         rc = fn(ctx, &h);
     }
 out:
     json_decref(s->od);
     s->od = NULL;
     return rc;
+}
+
+kz_rc kz_index_match(const kz_index *ix, kz_index_scratch *s, const kz_log_record *rec,
+                     kz_rc (*fn)(void *ctx, const kz_hit *h), void *ctx, kz_err *err)
+{
+    const kz_index_cand *cands;
+    size_t n;
+    kz_rc rc;
+
+    if ((rc = kz_index_lookup(ix, s, rec, &cands, &n, err)) != KZ_OK)
+        return rc;
+    return kz_index_confirm(ix, s, rec, cands, n, fn, ctx, err);
 }

@@ -286,21 +286,48 @@ int kz_ix_norm_of(const char *type, const char *path)
     return KZ_IX_NORM_NONE;
 }
 
+/* Dotted-decimal IPv4 into out[4], exactly as inet_pton(AF_INET) takes it: four decimal
+ * octets of 0-255 without leading zeros, nothing else. Without its copy and NUL: fields are
+ * looked up by the million. */
+static bool ipv4_bin(kz_sv v, unsigned char *out)
+{
+    unsigned parts = 0, val = 0, digits = 0;
+
+    if (v.n < 7 || v.n > 15)
+        return false;
+    for (size_t i = 0; i <= v.n; i++) {
+        unsigned char c = i < v.n ? (unsigned char)v.p[i] : '.';
+        if (c == '.') {
+            if (digits == 0 || parts == 4)
+                return false;
+            out[parts++] = (unsigned char)val;
+            val = digits = 0;
+        } else if (c >= '0' && c <= '9') {
+            if ((digits > 0 && val == 0) || (val = val * 10 + (c - '0')) > 255)
+                return false;
+            digits++;
+        } else {
+            return false;
+        }
+    }
+    return parts == 4;
+}
+
 /* A bare address (no prefix length) as 1 + 4 or 1 + 16 bytes in out; 0 when v is not one. */
 static size_t ip_bin(kz_sv v, char *out)
 {
     char buf[64];
 
-    if (v.n == 0 || v.n >= sizeof buf || memchr(v.p, '\0', v.n) != NULL)
-        return 0;
-    memcpy(buf, v.p, v.n);
-    buf[v.n] = '\0';
-    if (memchr(buf, ':', v.n) == NULL) {
-        if (inet_pton(AF_INET, buf, out + 1) != 1)
+    if (v.n > 0 && memchr(v.p, ':', v.n) == NULL) {
+        if (!ipv4_bin(v, (unsigned char *)out + 1))
             return 0;
         out[0] = 4;
         return 5;
     }
+    if (v.n == 0 || v.n >= sizeof buf || memchr(v.p, '\0', v.n) != NULL)
+        return 0;
+    memcpy(buf, v.p, v.n);
+    buf[v.n] = '\0';
     if (inet_pton(AF_INET6, buf, out + 1) != 1)
         return 0;
     out[0] = 6;
@@ -521,6 +548,36 @@ static kz_rc slots_grow(kz_index *ix)
     return KZ_OK;
 }
 
+/* Builds the Bloom filter of the exact table: at least 16 bits per key, a power of two of
+ * 512-bit blocks. */
+kz_rc kz_ix_bloom_build(kz_index *ix)
+{
+    size_t blocks = 1;
+
+    free(ix->bloom);
+    ix->bloom = NULL;
+    if (ix->nused == 0)
+        return KZ_OK;
+    while (blocks * 512 < ix->nused * 16)
+        blocks *= 2;
+    if ((ix->bloom = calloc(blocks * 8, sizeof *ix->bloom)) == NULL)
+        return KZ_ENOMEM;
+    ix->bloom_mask = blocks - 1;
+    for (size_t i = 0; i < ix->nslots; i++) {
+        uint64_t z;
+        uint64_t *b;
+        if (ix->slots[i].post == 0)
+            continue;
+        z = kz_ix_bloom_mix(ix->slots[i].hash);
+        b = ix->bloom + ((z & ix->bloom_mask) << 3);
+        for (int k = 0; k < 4; k++) {
+            unsigned bit = (unsigned)(z >> (28 + 9 * k)) & 511;
+            b[bit >> 6] |= 1ull << (bit & 63);
+        }
+    }
+    return KZ_OK;
+}
+
 /* Adds the exact atom (group, normalised value) for indicator ind. */
 static kz_rc exact_add(kz_index *ix, uint32_t group, const char *v, size_t n, uint32_t ind)
 {
@@ -548,10 +605,38 @@ out:
     return rc;
 }
 
+/* Sets bits [from, from + n) of a bitmap. */
+static void bits_set(uint64_t *map, uint32_t from, uint32_t n)
+{
+    for (uint32_t i = from; i < from + n; i++)
+        map[i >> 6] |= 1ull << (i & 63);
+}
+
+/* Marks the /16s and /24s an IPv4 prefix covers, in part or whole, in the prefilter bitmaps. */
+static kz_rc v4_mark(kz_index *ix, const unsigned char a[16], int len)
+{
+    uint32_t addr = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+    int l16 = len < 16 ? len : 16, l24 = len < 24 ? len : 24;
+
+    if (ix->v4_16 == NULL) {
+        if ((ix->v4_16 = calloc(1u << 10, sizeof *ix->v4_16)) == NULL)
+            return KZ_ENOMEM;
+        if ((ix->v4_24 = calloc(1u << 18, sizeof *ix->v4_24)) == NULL)
+            return KZ_ENOMEM;
+    }
+    /* A prefix of l bits (at most 16 or 24) covers 2^(16-l) or 2^(24-l) consecutive entries. */
+    bits_set(ix->v4_16, l16 ? (addr >> 16) & ~((1u << (16 - l16)) - 1) : 0, 1u << (16 - l16));
+    bits_set(ix->v4_24, l24 ? (addr >> 8) & ~((1u << (24 - l24)) - 1) : 0, 1u << (24 - l24));
+    return KZ_OK;
+}
+
 /* Adds a CIDR atom to the trie of its family. */
 static kz_rc cidr_add(kz_index *ix, int family, const unsigned char a[16], int len, uint32_t ind)
 {
     uint32_t at = family == 4 ? 0 : 1;
+
+    if (family == 4 && v4_mark(ix, a, len) != KZ_OK)
+        return KZ_ENOMEM;
 
     for (int bit = 0; bit < len; bit++) {
         int b = (a[bit / 8] >> (7 - bit % 8)) & 1;

@@ -135,6 +135,11 @@ struct kz_index {
     size_t nrx, caprx;
     uint32_t *full;
     size_t nfull;
+    /* Prefilters, small enough to stay in cache, asked before the big tables (see below). */
+    uint64_t *bloom;   /* blocked Bloom filter of the exact table: 512-bit blocks */
+    size_t bloom_mask; /* blocks - 1 */
+    uint64_t *v4_16;   /* 2^16 bits: an IPv4 prefix covers part of this /16 */
+    uint64_t *v4_24;   /* 2^24 bits: an IPv4 prefix covers part of this /24 */
     size_t nwin;
     int32_t ref_group;
     kz_ix_atoms atoms;
@@ -152,5 +157,55 @@ uint32_t kz_ix_hash(uint32_t group, const char *p, size_t n);
 size_t kz_ix_slot_find(const kz_index *ix, uint32_t h, uint32_t group, const char *v, size_t n);
 /* Puts one atom of indicator ind into its table (exact, trie or the regex list). */
 KZ_NODISCARD kz_rc kz_ix_atom_add(kz_index *ix, const kz_ix_atom *a, uint32_t ind);
+/* Builds the Bloom filter of the exact table (at kz_index_build). KZ_ENOMEM only. */
+KZ_NODISCARD kz_rc kz_ix_bloom_build(kz_index *ix);
+
+/*
+ * The prefilters. With a million atoms the exact table and the trie are tens of megabytes, and
+ * a lookup that finds nothing (nearly every one) would cost a cache miss or several. A field
+ * first asks a filter of a few megabytes that never says no to a value in the table:
+ *   - the exact table: a blocked Bloom filter keyed by the slot hash, one 64-byte block per key
+ *     and 4 bits in it (at least 16 bits per key: well under 1 % false positives);
+ *   - the IPv4 trie: a bit per /24 that some prefix covers in part or whole (a /8 sets 65,536
+ *     bits, a /28 one), and before it a bit per /16 (8 KiB, in the first-level cache).
+ * A "maybe" goes on to the table or trie, which decides; a "no" is sure.
+ */
+
+/* Spreads a 32-bit slot hash over 64 bits (the splitmix64 finaliser). */
+static inline uint64_t kz_ix_bloom_mix(uint32_t h)
+{
+    uint64_t z = h + 0x9E3779B97F4A7C15ull;
+
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* Whether the exact table may hold a key of slot hash h (false: it surely does not). */
+static inline bool kz_ix_bloom_may(const kz_index *ix, uint32_t h)
+{
+    uint64_t z = kz_ix_bloom_mix(h);
+    const uint64_t *b;
+
+    if (ix->bloom == NULL)
+        return true;
+    b = ix->bloom + ((z & ix->bloom_mask) << 3);
+    for (int k = 0; k < 4; k++) {
+        unsigned bit = (unsigned)(z >> (28 + 9 * k)) & 511;
+        if (!((b[bit >> 6] >> (bit & 63)) & 1))
+            return false;
+    }
+    return true;
+}
+
+/* Whether some IPv4 prefix in the trie may hold address a (false: surely none does). */
+static inline bool kz_ix_v4_may(const kz_index *ix, const unsigned char a[4])
+{
+    uint32_t s16 = (uint32_t)a[0] << 8 | a[1], s24 = s16 << 8 | a[2];
+
+    if (ix->v4_16 == NULL)
+        return false; /* no IPv4 prefix at all */
+    return ((ix->v4_16[s16 >> 6] >> (s16 & 63)) & 1) && ((ix->v4_24[s24 >> 6] >> (s24 & 63)) & 1);
+}
 
 #endif

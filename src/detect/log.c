@@ -61,9 +61,11 @@ kz_log_format kz_log_format_of(const kz_log_reader *r)
 /* Counts one malformed record, keeping the first one's line and reason. */
 void kz__log_bad(kz_log_reader *r, uint64_t line, const char *why)
 {
-    if (r->malformed++ == 0)
+    if (r->malformed++ == 0) {
+        r->problem_line = line;
         snprintf(r->problem, sizeof r->problem, "%s: line %llu: %s", r->name,
                  (unsigned long long)line, why);
+    }
 }
 
 /* Frees the reader, its buffers, its decompressor and its format state. Accepts NULL. */
@@ -928,6 +930,29 @@ bool kz__epoch_time(const char *p, size_t n, kz_time *out)
 
 /* ---- the next record ------------------------------------------------------------------------ */
 
+/* Makes a record of one line of a line-based format: NULL when it is none (a header, a comment,
+ * a malformed line, no field). */
+static const kz_log_record *parse_line(kz_log_reader *r, kz_sv line)
+{
+    kz__line_result res;
+
+    kz__rec_reset(r);
+    r->rec.raw = line;
+    r->why[0] = '\0';
+    switch (r->fmt) {
+        case KZ_LOG_ZEEK: res = kz__zeek_line(r, line); break;
+        case KZ_LOG_EVE: res = kz__eve_line(r, line); break;
+        default: res = kz__text_line(r, line); break;
+    }
+    if (res == KZ__LINE_BAD)
+        kz__log_bad(r, r->rec.line, r->why);
+    if (res != KZ__LINE_RECORD || r->nfields == 0)
+        return NULL;
+    kz__rec_finish(r);
+    r->records++;
+    return &r->rec;
+}
+
 /* The next record (see detect.h). */
 kz_rc kz_log_next(kz_log_reader *r, const kz_log_record **rec, kz_err *err)
 {
@@ -945,27 +970,61 @@ kz_rc kz_log_next(kz_log_reader *r, const kz_log_record **rec, kz_err *err)
         goto out;
     }
     for (;;) {
-        kz__line_result res;
-
         if ((rc = kz__log_line(r, &line, err)) != KZ_OK || line.p == NULL)
             goto out;
-        kz__rec_reset(r);
-        r->rec.raw = line;
-        r->why[0] = '\0';
-        switch (r->fmt) {
-            case KZ_LOG_ZEEK: res = kz__zeek_line(r, line); break;
-            case KZ_LOG_EVE: res = kz__eve_line(r, line); break;
-            default: res = kz__text_line(r, line); break;
-        }
-        if (res == KZ__LINE_BAD)
-            kz__log_bad(r, r->rec.line, r->why);
-        if (res != KZ__LINE_RECORD || r->nfields == 0)
-            continue;
-        kz__rec_finish(r);
-        r->records++;
-        *rec = &r->rec;
-        goto out;
+        if ((*rec = parse_line(r, line)) != NULL)
+            goto out;
     }
 out:
     return rc;
+}
+
+/* ---- lines parsed on other threads ---------------------------------------------------------- */
+
+/* Whether each line of r's format is read alone (see detect.h). */
+bool kz_log_lines_apart(const kz_log_reader *r)
+{
+    return r->fmt == KZ_LOG_TEXT || r->fmt == KZ_LOG_EVE;
+}
+
+/* The next framed line (see detect.h). */
+kz_rc kz_log_next_line(kz_log_reader *r, kz_sv *line, uint64_t *lineno, uint64_t *offset,
+                       kz_err *err)
+{
+    kz_rc rc = kz__log_line(r, line, err);
+
+    *lineno = r->rec.line;
+    *offset = r->rec.offset;
+    return rc;
+}
+
+/* A parser of r's lines (see detect.h). */
+kz_rc kz_log_parser_new(const kz_log_reader *r, kz_log_reader **out, kz_err *err)
+{
+    kz_rc rc = reader_new(r->name, r->fmt, &r->lim, out, err);
+
+    if (rc == KZ_OK)
+        (*out)->eof = true; /* no source of its own */
+    return rc;
+}
+
+/* One line through a parser (see detect.h). */
+const kz_log_record *kz_log_parse_line(kz_log_reader *p, kz_sv line, uint64_t lineno,
+                                       uint64_t offset)
+{
+    p->lineno = lineno;
+    p->rec.line = lineno;
+    p->rec.offset = offset;
+    return parse_line(p, line);
+}
+
+/* Adds a parser's counts to its reader's (see detect.h). */
+void kz_log_counts_merge(kz_log_reader *r, const kz_log_reader *p)
+{
+    r->records += p->records;
+    if (p->malformed > 0 && (r->malformed == 0 || p->problem_line < r->problem_line)) {
+        memcpy(r->problem, p->problem, sizeof r->problem);
+        r->problem_line = p->problem_line;
+    }
+    r->malformed += p->malformed;
 }

@@ -107,6 +107,7 @@ struct kz_log_reader {
     uint64_t records, malformed;
     char why[KZ_LOG_WHY_MAX];     /* the current line's problem */
     char problem[KZ_ERR_MAX];     /* the first malformed record's line and reason */
+    uint64_t problem_line;        /* and its line alone */
 
     kz__zeek_hdr zeek;
     kz__stix_state *stix;

@@ -95,7 +95,48 @@ done
 expect_exit 0 "$KIZUNA" validate "$TMP/seen.json"
 expect_err ", 0 invalid"
 
+# --threads: the same matches in the same order, and the same counts, for every thread count;
+# over several batches of lines, with a pattern of two observations across lines and an EVE log
+# with lines that are not JSON.
+{
+  cat "$TMP/ind.jsonl"
+  ind 8 "stage then callback" "[domain-name:value = 'stage1.example'] FOLLOWEDBY [ipv4-addr:value = '192.0.2.99']"
+} >"$TMP/ind8.jsonl"
+awk 'BEGIN { for (i = 1; i <= 40000; i++) {
+  m = i % 500
+  if (m == 7) print "2024-05-01T10:00:00Z resolve stage1.example"
+  else if (m == 9) print "2024-05-01T10:00:01Z connect 192.0.2.99"
+  else if (m == 11) print "2024-05-01T10:00:03Z conn from 198.51.100.7 at " i "; near 198.51.100.77"
+  else if (m == 13) print "2024-05-01T10:00:04Z fetched http://evil.example/a/" i ".exe"
+  else print "2024-05-01T10:00:02Z quiet host" i ".example.com 10.1." (i % 256) "." (i % 200)
+} }' >"$TMP/big.log"
+expect_exit 0 "$KIZUNA" scan --threads 1 --indicators "$TMP/ind8.jsonl" "$TMP/big.log"
+cp "$TMP/out" "$TMP/one.out"
+grep -q 'indicator--11111111-0000-4000-8000-000000000008' "$TMP/one.out" ||
+  fail "the FOLLOWEDBY indicator should match in the big log"
+expect_err "40000 records, 0 malformed"
+for t in 2 3; do
+  expect_exit 0 "$KIZUNA" scan --threads $t --indicators "$TMP/ind8.jsonl" "$TMP/big.log"
+  cmp -s "$TMP/out" "$TMP/one.out" || fail "--threads $t: the matches differ from --threads 1"
+  expect_err "40000 records, 0 malformed"
+done
+gzip -c "$TMP/big.log" >"$TMP/big.log.gz"
+expect_exit 0 "$KIZUNA" scan --threads 2 --indicators "$TMP/ind8.jsonl" "$TMP/big.log.gz"
+sed 's/big\.log\.gz/big.log/' "$TMP/out" | cmp -s - "$TMP/one.out" ||
+  fail "--threads 2 over gzip: the matches differ from --threads 1"
+awk 'BEGIN { for (i = 1; i <= 3000; i++) {
+  if (i % 1000 == 500) { print "{not json"; continue }
+  printf "{\"timestamp\":\"2024-05-01T10:00:00.000000+0000\",\"event_type\":\"dns\",\"src_ip\":\"10.0.0.1\",\"dest_ip\":\"%s\",\"dns\":{\"rrname\":\"x.example\"}}\n", (i % 100 == 0 ? "198.51.100.7" : "192.0.2.1")
+} }' >"$TMP/big.json"
+expect_exit 0 "$KIZUNA" scan --threads 1 --indicators "$TMP/ind8.jsonl" "$TMP/big.json"
+cp "$TMP/out" "$TMP/one.out"
+expect_err "eve log, 2997 records, 3 malformed (first: $TMP/big.json: line 500:"
+expect_exit 0 "$KIZUNA" scan --threads 2 --indicators "$TMP/ind8.jsonl" "$TMP/big.json"
+cmp -s "$TMP/out" "$TMP/one.out" || fail "--threads 2 on EVE: the matches differ from --threads 1"
+expect_err "eve log, 2997 records, 3 malformed (first: $TMP/big.json: line 500:"
+
 # Usage errors.
 expect_exit 2 "$KIZUNA" scan "$TMP/text.log"
+expect_exit 2 "$KIZUNA" scan --indicators "$TMP/ind.jsonl" --threads 0 "$TMP/text.log"
 expect_exit 2 "$KIZUNA" scan --indicators "$TMP/ind.jsonl" --format syslog "$TMP/text.log"
 echo "scan: all checks passed"

@@ -101,6 +101,7 @@ typedef struct {
     int n;
     char ids[MAX_HITS][64];
     const kz_field *field[MAX_HITS];
+    char value[MAX_HITS][80]; /* a copy: match1's field is gone when it returns */
 } hits;
 
 static kz_rc collect(void *ctx, const kz_hit *h)
@@ -110,6 +111,9 @@ static kz_rc collect(void *ctx, const kz_hit *h)
     if (hs->n < MAX_HITS) {
         snprintf(hs->ids[hs->n], 64, "%s", h->indicator_id);
         hs->field[hs->n] = h->field;
+        if (h->field != NULL)
+            snprintf(hs->value[hs->n], sizeof hs->value[hs->n], "%.*s", (int)h->field->value.n,
+                     h->field->value.p);
     }
     hs->n++;
     return KZ_OK;
@@ -278,7 +282,7 @@ static void test_index_exact_values_hit_and_near_misses_do_not(void **state)
     h = match1(ix, "ipv4-addr", "value", "198.51.100.7");
     assert_int_equal(h.n, 1);
     assert_true(has(&h, 1));
-    assert_string_equal(h.field[0]->value.p, "198.51.100.7");
+    assert_string_equal(h.value[0], "198.51.100.7");
     assert_int_equal(match1(ix, "ipv4-addr", "value", "198.51.100.70").n, 0);
     assert_int_equal(match1(ix, "ipv4-addr", "value", "198.51.100.").n, 0);
     /* The same value under another type or path is not the same observable. */
@@ -522,6 +526,77 @@ static void test_index_not_evaluated_on_every_record(void **state)
     kz_index_free(ix);
 }
 
+/* The prefilters (a bit per /16 and per /24 that an IPv4 prefix touches, a Bloom filter over
+ * the exact table) never turn away an address or value that is in the tables: prefixes of every
+ * length from /0 to /32, each hit at its first and last address and missed just outside. */
+static void test_index_prefilters_never_miss_a_prefix(void **state)
+{
+    kz_index *ix = new_index();
+    char pat[128], v[32];
+    uint32_t base[33];
+    hits h;
+
+    (void)state;
+    for (int len = 0; len <= 32; len++) {
+        /* Spread over the space, aligned to the prefix, away from each other. */
+        uint32_t a = (uint32_t)(len * 0x07654321u + 0x0b000000u);
+        a &= len ? ~0u << (32 - len) : 0;
+        base[len] = a;
+        snprintf(pat, sizeof pat, "[ipv4-addr:value ISSUBSET '%u.%u.%u.%u/%d']", a >> 24,
+                 (a >> 16) & 255, (a >> 8) & 255, a & 255, len);
+        add(ix, 100 + len, pat);
+    }
+    add(ix, 1, "[ipv4-addr:value = '192.0.2.1']");
+    build(ix);
+    for (int len = 1; len <= 32; len++) {
+        uint32_t first = base[len], last = base[len] | (len == 32 ? 0 : ~0u >> len);
+        uint32_t probe[4] = {first, last, first - 1, last + 1};
+        for (int k = 0; k < 4; k++) {
+            uint32_t a = probe[k];
+            bool inside = k < 2;
+            snprintf(v, sizeof v, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+            h = match1(ix, "ipv4-addr", "value", v);
+            if (has(&h, 100 + len) != inside)
+                fail_msg("/%d: %s %s", len, v, inside ? "missed" : "hit from outside");
+            assert_true(has(&h, 100)); /* /0 holds everything */
+        }
+    }
+    h = match1(ix, "ipv4-addr", "value", "192.0.2.1");
+    assert_true(has(&h, 1));
+    kz_index_free(ix);
+}
+
+/* Field values are read as IPv4 addresses only in inet_pton's strict form: no leading zeros, four
+ * octets of 0-255, nothing around them; anything else is compared as text. */
+static void test_index_ipv4_values_are_strict(void **state)
+{
+    static const char *const not_addresses[] = {
+        "01.2.3.4", "1.2.3.04", "256.1.1.1", "1.2.3", "1.2.3.4.", ".1.2.3.4", "1..2.3.4",
+        "1.2.3.4 ", "1.2.3.4/32", "1.2.3.4a", "0x1.2.3.4", "1.2.3.1000", "",
+    };
+    kz_index *ix = new_index();
+    hits h;
+
+    (void)state;
+    add(ix, 1, "[ipv4-addr:value = '1.2.3.4']");
+    add(ix, 2, "[ipv4-addr:value ISSUBSET '1.2.3.0/24']");
+    add(ix, 3, "[ipv4-addr:value = '0.0.0.0']");
+    add(ix, 4, "[ipv4-addr:value ISSUBSET '1.0.0.0/8']");
+    build(ix);
+    h = match1(ix, "ipv4-addr", "value", "1.2.3.4");
+    assert_true(has(&h, 1) && has(&h, 2) && has(&h, 4));
+    h = match1(ix, "ipv4-addr", "value", "0.0.0.0");
+    assert_true(has(&h, 3));
+    h = match1(ix, "ipv4-addr", "value", "1.255.255.255");
+    assert_true(has(&h, 4) && !has(&h, 2));
+    for (size_t i = 0; i < sizeof not_addresses / sizeof not_addresses[0]; i++) {
+        h = match1(ix, "ipv4-addr", "value", not_addresses[i]);
+        if (h.n != 0)
+            fail_msg("'%s' was taken for an address", not_addresses[i]);
+    }
+    kz_index_free(ix);
+}
+
 /* ---- several observations ---- */
 
 static void test_index_and_across_two_records(void **state)
@@ -738,6 +813,8 @@ int main(void)
         cmocka_unit_test(test_index_exact_values_hit_and_near_misses_do_not),
         cmocka_unit_test(test_index_in_set_hits_every_member),
         cmocka_unit_test(test_index_cidr_subset_edges),
+        cmocka_unit_test(test_index_prefilters_never_miss_a_prefix),
+        cmocka_unit_test(test_index_ipv4_values_are_strict),
         cmocka_unit_test(test_index_like_wildcards_and_escaping),
         cmocka_unit_test(test_index_matches_is_confirmed_by_the_evaluator),
         cmocka_unit_test(test_index_matches_vectorscan_refuses_is_full_only),

@@ -1,0 +1,400 @@
+/*
+ * scan.c - a log matched against the indicator index (kz_scan_log, detect.h), on the calling
+ * thread alone or on several.
+ *
+ * On several threads (a text or EVE log, whose lines are read apart): the calling thread reads
+ * the input (decompressing it) and frames it into batches of whole lines, copied into one of a
+ * ring of batch slots; worker threads take the batches in order, make each line's record with
+ * their own parser and look up its atoms with their own scratch (kz_index_lookup: the costly
+ * part, read-only on the index); a record with candidates is kept in the batch, its field
+ * values copied. The calling thread takes the finished batches back in input order and confirms
+ * each kept record's candidates with the caller's scratch (kz_index_confirm: whole patterns,
+ * windows of multi-observation patterns), so matches and their order are exactly those of one
+ * thread. Records without a candidate never come back: with a million indicators nearly all.
+ *
+ *   read + frame ─> [batch slots: FILLED] ─> workers: parse, look up ─> [DONE] ─> confirm, fn
+ *   (caller)                                                                       (caller)
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log_int.h"
+
+#define BATCH_BYTES (1u << 20) /* line bytes in a batch (a longer line makes a batch alone) */
+#define BATCH_LINES 8192u
+#define THREADS_MAX 64
+
+/* One framed line of a batch. */
+typedef struct {
+    size_t off, len; /* in the batch's bytes */
+    uint64_t lineno, offset;
+} scan_line;
+
+/* A record with candidates, as a worker keeps it. */
+typedef struct {
+    uint64_t line, offset;
+    bool has_time;
+    kz_time time;
+    size_t log;           /* its "log" at vals.p + log, NUL-terminated (EVE's is in its JSON) */
+    size_t raw;           /* its line's index in the batch */
+    size_t field, nfield; /* its fields in the batch's fields */
+    size_t cand, ncand;   /* its candidates in the batch's cands */
+} scan_rec;
+
+/* A field of a kept record: its value at vals.p + off (type and path are static strings). */
+typedef struct {
+    const char *type, *path;
+    size_t off, len;
+} scan_field;
+
+/* One batch slot: lines in, records with candidates out. */
+typedef struct {
+    kz_buf bytes;
+    scan_line *lines;
+    size_t nlines, caplines;
+    scan_rec *recs;
+    size_t nrecs, caprecs;
+    scan_field *fields;
+    size_t nfields, capfields;
+    kz_index_cand *cands;
+    size_t ncands, capcands;
+    kz_buf vals;
+    bool done; /* the worker finished it */
+    kz_rc rc;  /* a lookup failed at line err_line (the records before it are kept) */
+    uint64_t err_line;
+    kz_err err;
+} scan_batch;
+
+typedef struct scan_par scan_par;
+
+/* A worker thread's own state. */
+typedef struct {
+    scan_par *sp;
+    kz_log_reader *parser;
+    kz_index_scratch *scratch;
+    pthread_t tid;
+    bool started;
+} scan_worker;
+
+struct scan_par {
+    const kz_index *ix;
+    pthread_mutex_t mu;
+    pthread_cond_t work; /* a batch was filled, or stop */
+    pthread_cond_t done; /* a batch was finished */
+    scan_batch *slot;
+    size_t nslots;
+    uint64_t filled, taken, consumed; /* batches so far: filled by the reader, taken, given back */
+    bool stop;
+    scan_worker *w;
+    int nw;
+};
+
+/* Makes room for one more element (the pattern of index_atoms.c's kz_ix_grow). */
+static bool grow(void **v, size_t n, size_t *cap, size_t sz)
+{
+    void *nv;
+    size_t ncap;
+
+    if (n < *cap)
+        return true;
+    ncap = *cap ? *cap * 2 : 256;
+    if ((nv = realloc(*v, ncap * sz)) == NULL)
+        return false;
+    *v = nv;
+    *cap = ncap;
+    return true;
+}
+
+/* Keeps a record with its candidates in batch b. */
+static kz_rc keep(scan_batch *b, size_t li, const kz_log_record *rec, const kz_index_cand *c,
+                  size_t nc)
+{
+    scan_rec *k;
+
+    if (!grow((void **)&b->recs, b->nrecs, &b->caprecs, sizeof *b->recs))
+        return KZ_ENOMEM;
+    k = &b->recs[b->nrecs];
+    *k = (scan_rec){rec->line, rec->offset, rec->has_time, rec->time, b->vals.n,
+                    li,        b->nfields,  rec->nfields,  b->ncands, nc};
+    if (kz_buf_append(&b->vals, rec->log, strlen(rec->log) + 1) != KZ_OK)
+        return KZ_ENOMEM;
+    for (size_t i = 0; i < rec->nfields; i++) {
+        const kz_field *f = &rec->fields[i];
+        if (!grow((void **)&b->fields, b->nfields, &b->capfields, sizeof *b->fields))
+            return KZ_ENOMEM;
+        b->fields[b->nfields++] = (scan_field){f->type, f->path, b->vals.n, f->value.n};
+        if (kz_buf_append(&b->vals, f->value.p, f->value.n) != KZ_OK)
+            return KZ_ENOMEM;
+    }
+    for (size_t i = 0; i < nc; i++) {
+        if (!grow((void **)&b->cands, b->ncands, &b->capcands, sizeof *b->cands))
+            return KZ_ENOMEM;
+        b->cands[b->ncands++] = c[i];
+    }
+    b->nrecs++;
+    return KZ_OK;
+}
+
+/* A worker's part of one batch: each line parsed, looked up, kept when it has candidates. */
+static void work_batch(scan_worker *w, scan_batch *b)
+{
+    b->nrecs = b->nfields = b->ncands = 0;
+    kz_buf_reset(&b->vals);
+    b->rc = KZ_OK;
+    for (size_t i = 0; i < b->nlines && b->rc == KZ_OK; i++) {
+        const scan_line *l = &b->lines[i];
+        const kz_log_record *rec = kz_log_parse_line(
+            w->parser, (kz_sv){b->bytes.p + l->off, l->len}, l->lineno, l->offset);
+        const kz_index_cand *c;
+        size_t nc;
+
+        if (rec == NULL)
+            continue;
+        if ((b->rc = kz_index_lookup(w->sp->ix, w->scratch, rec, &c, &nc, &b->err)) == KZ_OK &&
+            nc > 0 && (b->rc = keep(b, i, rec, c, nc)) == KZ_ENOMEM)
+            kz_fail(&b->err, b->rc, "out of memory");
+        if (b->rc != KZ_OK)
+            b->err_line = l->lineno;
+    }
+}
+
+/* A worker thread: takes the next filled batch, works on it, gives it back; until stop. */
+static void *worker_main(void *arg)
+{
+    scan_worker *w = arg;
+    scan_par *sp = w->sp;
+
+    pthread_mutex_lock(&sp->mu);
+    for (;;) {
+        scan_batch *b;
+        while (!sp->stop && sp->taken == sp->filled)
+            pthread_cond_wait(&sp->work, &sp->mu);
+        if (sp->stop)
+            break;
+        b = &sp->slot[sp->taken++ % sp->nslots];
+        pthread_mutex_unlock(&sp->mu);
+        work_batch(w, b);
+        pthread_mutex_lock(&sp->mu);
+        b->done = true;
+        pthread_cond_signal(&sp->done);
+    }
+    pthread_mutex_unlock(&sp->mu);
+    return NULL;
+}
+
+/* Fills batch b with the next lines of r; *end at the end of the input. */
+static kz_rc fill_batch(kz_log_reader *r, scan_batch *b, bool *end, kz_err *err)
+{
+    kz_rc rc = KZ_OK;
+
+    kz_buf_reset(&b->bytes);
+    b->nlines = 0;
+    b->done = false;
+    while (b->nlines < BATCH_LINES && b->bytes.n < BATCH_BYTES) {
+        kz_sv line;
+        uint64_t lineno, offset;
+        if ((rc = kz_log_next_line(r, &line, &lineno, &offset, err)) != KZ_OK)
+            break;
+        if (line.p == NULL) {
+            *end = true;
+            break;
+        }
+        if (!grow((void **)&b->lines, b->nlines, &b->caplines, sizeof *b->lines) ||
+            kz_buf_append(&b->bytes, line.p, line.n) != KZ_OK) {
+            rc = kz_fail(err, KZ_ENOMEM, "out of memory");
+            break;
+        }
+        b->lines[b->nlines++] = (scan_line){b->bytes.n - line.n, line.n, lineno, offset};
+    }
+    return rc;
+}
+
+/* What fn sees of the record being confirmed. */
+typedef struct {
+    kz_scan_fn fn;
+    void *ctx;
+    const kz_log_record *rec;
+    bool any;
+} hit_ctx;
+
+static kz_rc on_hit(void *ctx, const kz_hit *h)
+{
+    hit_ctx *hc = ctx;
+
+    hc->any = true;
+    return hc->fn(hc->ctx, hc->rec, h);
+}
+
+/* Confirms one record's candidates (in input order) and tells fn when it had matches. */
+static kz_rc confirm(const kz_index *ix, kz_index_scratch *s, const kz_log_record *rec,
+                     const kz_index_cand *c, size_t nc, kz_scan_fn fn, void *ctx, kz_err *err)
+{
+    hit_ctx hc = {fn, ctx, rec, false};
+    kz_rc rc = kz_index_confirm(ix, s, rec, c, nc, on_hit, &hc, err);
+
+    if (hc.any && rc == KZ_OK)
+        rc = fn(ctx, rec, NULL);
+    return rc;
+}
+
+/* Confirms the kept records of a finished batch; *line is set when one fails. */
+static kz_rc consume(const kz_index *ix, kz_index_scratch *s, const kz_log_reader *r, scan_batch *b,
+                     kz_field *fields, kz_scan_fn fn, void *ctx, uint64_t *line, kz_err *err)
+{
+    kz_rc rc = KZ_OK;
+
+    for (size_t i = 0; i < b->nrecs && rc == KZ_OK; i++) {
+        const scan_rec *k = &b->recs[i];
+        kz_log_record rec;
+
+        for (size_t f = 0; f < k->nfield; f++) {
+            const scan_field *sf = &b->fields[k->field + f];
+            fields[f] = (kz_field){sf->type, sf->path, {b->vals.p + sf->off, sf->len}};
+        }
+        rec = (kz_log_record){
+            r->rec.file, k->line,   k->offset,
+            k->has_time, k->time,   b->vals.p + k->log,
+            fields,      k->nfield, {b->bytes.p + b->lines[k->raw].off, b->lines[k->raw].len}};
+        if ((rc = confirm(ix, s, &rec, b->cands + k->cand, k->ncand, fn, ctx, err)) != KZ_OK)
+            *line = k->line;
+    }
+    if (rc == KZ_OK && b->rc != KZ_OK) {
+        rc = b->rc;
+        *err = b->err;
+        *line = b->err_line;
+    }
+    return rc;
+}
+
+/* Stops the workers and frees everything (accepts a partly made state). */
+static void par_free(scan_par *sp, kz_log_reader *r)
+{
+    pthread_mutex_lock(&sp->mu);
+    sp->stop = true;
+    pthread_cond_broadcast(&sp->work);
+    pthread_mutex_unlock(&sp->mu);
+    for (int i = 0; i < sp->nw; i++) {
+        if (sp->w[i].started)
+            pthread_join(sp->w[i].tid, NULL);
+        if (sp->w[i].parser != NULL)
+            kz_log_counts_merge(r, sp->w[i].parser);
+        kz_log_free(sp->w[i].parser);
+        kz_index_scratch_free(sp->w[i].scratch);
+    }
+    for (size_t i = 0; i < sp->nslots; i++) {
+        scan_batch *b = &sp->slot[i];
+        kz_buf_free(&b->bytes);
+        kz_buf_free(&b->vals);
+        free(b->lines);
+        free(b->recs);
+        free(b->fields);
+        free(b->cands);
+    }
+    free(sp->slot);
+    free(sp->w);
+    pthread_cond_destroy(&sp->work);
+    pthread_cond_destroy(&sp->done);
+    pthread_mutex_destroy(&sp->mu);
+}
+
+/* The scan on `threads` workers (see the top of the file). */
+static kz_rc scan_threads(const kz_index *ix, kz_index_scratch *s, kz_log_reader *r, int threads,
+                          kz_scan_fn fn, void *ctx, uint64_t *line, kz_err *err)
+{
+    scan_par sp;
+    kz_field *fields = NULL;
+    bool end = false;
+    kz_rc rc = KZ_ENOMEM, read_rc = KZ_OK;
+    kz_err read_err;
+
+    memset(&sp, 0, sizeof sp);
+    sp.ix = ix;
+    pthread_mutex_init(&sp.mu, NULL);
+    pthread_cond_init(&sp.work, NULL);
+    pthread_cond_init(&sp.done, NULL);
+    if ((sp.slot = calloc((size_t)threads * 2 + 2, sizeof *sp.slot)) == NULL ||
+        (sp.w = calloc((size_t)threads, sizeof *sp.w)) == NULL ||
+        (fields = malloc(KZ_LOG_FIELDS_MAX * sizeof *fields)) == NULL) {
+        kz_fail(err, rc, "out of memory");
+        goto out;
+    }
+    sp.nslots = (size_t)threads * 2 + 2;
+    for (size_t i = 0; i < sp.nslots; i++) {
+        kz_buf_init(&sp.slot[i].bytes, 0);
+        kz_buf_init(&sp.slot[i].vals, 0);
+    }
+    for (sp.nw = 0; sp.nw < threads; sp.nw++) {
+        scan_worker *w = &sp.w[sp.nw];
+        w->sp = &sp;
+        if ((rc = kz_log_parser_new(r, &w->parser, err)) != KZ_OK ||
+            (rc = kz_index_scratch_new(ix, &w->scratch, err)) != KZ_OK)
+            goto out;
+        if (pthread_create(&w->tid, NULL, worker_main, w) != 0) {
+            rc = kz_fail(err, KZ_ENOMEM, "cannot start a scanning thread");
+            goto out;
+        }
+        w->started = true;
+    }
+    /* The calling thread: fill free slots while the input lasts, consume finished ones in order. */
+    rc = KZ_OK;
+    pthread_mutex_lock(&sp.mu);
+    while (rc == KZ_OK && (!end || sp.consumed < sp.filled)) {
+        scan_batch *b;
+        if (!end && sp.filled - sp.consumed < sp.nslots) {
+            b = &sp.slot[sp.filled % sp.nslots];
+            pthread_mutex_unlock(&sp.mu);
+            if ((read_rc = fill_batch(r, b, &end, &read_err)) != KZ_OK)
+                end = true; /* the lines before the error are still matched */
+            pthread_mutex_lock(&sp.mu);
+            if (b->nlines > 0) {
+                sp.filled++;
+                pthread_cond_signal(&sp.work);
+            }
+            continue;
+        }
+        b = &sp.slot[sp.consumed % sp.nslots];
+        if (!b->done) {
+            pthread_cond_wait(&sp.done, &sp.mu);
+            continue;
+        }
+        pthread_mutex_unlock(&sp.mu);
+        rc = consume(ix, s, r, b, fields, fn, ctx, line, err);
+        pthread_mutex_lock(&sp.mu);
+        sp.consumed++;
+    }
+    pthread_mutex_unlock(&sp.mu);
+    if (rc == KZ_OK && read_rc != KZ_OK) {
+        rc = read_rc;
+        *err = read_err;
+    }
+out:
+    par_free(&sp, r);
+    free(fields);
+    return rc;
+}
+
+kz_rc kz_scan_log(const kz_index *ix, kz_index_scratch *s, kz_log_reader *r, int threads,
+                  kz_scan_fn fn, void *ctx, uint64_t *line, kz_err *err)
+{
+    const kz_log_record *rec;
+    kz_rc rc;
+
+    *line = 0;
+    if (threads > THREADS_MAX)
+        threads = THREADS_MAX;
+    if (threads > 1 && kz_log_lines_apart(r))
+        return scan_threads(ix, s, r, threads, fn, ctx, line, err);
+    for (;;) {
+        const kz_index_cand *c;
+        size_t nc;
+        if ((rc = kz_log_next(r, &rec, err)) != KZ_OK || rec == NULL)
+            break;
+        if ((rc = kz_index_lookup(ix, s, rec, &c, &nc, err)) != KZ_OK ||
+            (rc = confirm(ix, s, rec, c, nc, fn, ctx, err)) != KZ_OK) {
+            *line = rec->line;
+            break;
+        }
+    }
+    return rc;
+}
