@@ -625,7 +625,10 @@ static kz_rc distinct_views(const kz_findings *f, const json_t ***out, size_t *n
         if (m == 0 || v[m - 1] != v[i])
             v[m++] = v[i];
     qsort(v, m, sizeof *v, view_id_cmp);
-    *n = m;
+    *n = 0;
+    for (size_t i = 0; i < m; i++) /* "vulnerabilities" has each id once */
+        if (*n == 0 || view_id_cmp(&v[*n - 1], &v[i]) != 0)
+            v[(*n)++] = v[i];
     *out = v;
     return KZ_OK;
 }
