@@ -197,6 +197,43 @@ static void test_text_near_misses_give_nothing(void **state)
     assert_int_equal(res.malformed, 0);
 }
 
+/* Tokens at every offset across the reader's 16-byte blocks: a hash after k other letters, an
+ * all-hex token of 32 + k digits (a hash only at 32, 40 and 64), an address after k spaces. */
+static void test_text_tokens_at_every_offset(void **state)
+{
+    static const char h32[] = "d41d8cd98f00b204e9800998ecf8427e";
+    char line[256];
+    result res;
+
+    (void)state;
+    for (int k = 0; k <= 40; k++) {
+        int n = snprintf(line, sizeof line, "%.*s %s end\n", k,
+                         "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq", h32);
+        assert_true(n > 0);
+        read_str(line, KZ_LOG_TEXT, &res);
+        assert_int_equal(res.nrec, 1);
+        HAS(res, 0, "file|hashes.MD5|d41d8cd98f00b204e9800998ecf8427e");
+
+        snprintf(line, sizeof line, "x %.*s%s y\n", k,
+                 "abcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdef", h32);
+        read_str(line, KZ_LOG_TEXT, &res);
+        if (k == 0 || k == 8 || k == 32) {
+            assert_int_equal(res.nrec, 1);
+            HAS(res, 0, k == 0   ? "file|hashes.MD5|d41d8cd98f00b204e9800998ecf8427e"
+                        : k == 8 ? "file|hashes.'SHA-1'|abcdefabd41d8cd98f00b204e9800998ecf8427e"
+                                 : "file|hashes.'SHA-256'|abcdefabcdefabcdefabcdefabcdefab"
+                                   "d41d8cd98f00b204e9800998ecf8427e");
+        } else if (res.nrec != 0) {
+            fail_msg("%d hex digits gave:\n%s", 32 + k, res.recs[0]);
+        }
+
+        snprintf(line, sizeof line, "%*s198.51.100.7\n", k, "");
+        read_str(line, KZ_LOG_TEXT, &res);
+        assert_int_equal(res.nrec, 1);
+        HAS(res, 0, "ipv4-addr|value|198.51.100.7");
+    }
+}
+
 static void test_text_trailing_dot_and_punctuation_are_dropped(void **state)
 {
     (void)state;
@@ -778,6 +815,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text_gives_whole_tokens_of_each_kind),
         cmocka_unit_test(test_text_near_misses_give_nothing),
+        cmocka_unit_test(test_text_tokens_at_every_offset),
         cmocka_unit_test(test_text_trailing_dot_and_punctuation_are_dropped),
         cmocka_unit_test(test_text_reads_a_leading_timestamp),
         cmocka_unit_test(test_zeek_conn_gives_endpoints_ports_and_protocols),
