@@ -155,14 +155,8 @@ static sighting *sighting_for(scan_ctx *sc, const char *id)
 
     if (kz_strmap_get(&sc->index, id, &i))
         return &sc->v[i];
-    if (sc->n == sc->cap) {
-        size_t cap = sc->cap ? sc->cap * 2 : 16;
-        sighting *v = realloc(sc->v, cap * sizeof *v);
-        if (v == NULL)
-            return NULL;
-        sc->v = v;
-        sc->cap = cap;
-    }
+    if (kz_grow(&sc->v, &sc->cap, sc->n, sizeof *sc->v, 16) != KZ_OK)
+        return NULL;
     memset(&sc->v[sc->n], 0, sizeof sc->v[sc->n]);
     if ((sc->v[sc->n].id = strdup(id)) == NULL)
         return NULL;

@@ -262,17 +262,8 @@ static kz_rc import_folder(import_ctx *ic, const char *dir, int depth)
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
-        if (n == cap) {
-            size_t c2 = cap ? 2 * cap : 64;
-            char **p = realloc(names, c2 * sizeof *p);
-            if (p == NULL) {
-                rc = KZ_ENOMEM;
-                goto out;
-            }
-            names = p;
-            cap = c2;
-        }
-        if ((names[n] = strdup(e->d_name)) == NULL) {
+        if (kz_grow(&names, &cap, n, sizeof *names, 64) != KZ_OK ||
+            (names[n] = strdup(e->d_name)) == NULL) {
             rc = KZ_ENOMEM;
             goto out;
         }

@@ -155,14 +155,8 @@ kz_rc kz_strlist_add(void *list, const char *s)
 {
     kz_strlist *l = list;
 
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 16;
-        char **v = realloc(l->v, cap * sizeof *v);
-        if (v == NULL)
-            return KZ_ENOMEM;
-        l->v = v;
-        l->cap = cap;
-    }
+    if (kz_grow(&l->v, &l->cap, l->n, sizeof *l->v, 16) != KZ_OK)
+        return KZ_ENOMEM;
     if ((l->v[l->n] = strdup(s)) == NULL)
         return KZ_ENOMEM;
     l->n++;

@@ -239,7 +239,7 @@ kz_rc kz_index_add(kz_index *ix, const json_t *indicator, const kz_time *now, bo
     rc = KZ_ENOMEM;
     if (kz_ix_pattern_atoms(pat, &ix->atoms, &indexable) != KZ_OK)
         goto out;
-    if (!kz_ix_grow((void **)&ix->ind, ix->nind, &ix->capind, sizeof *ix->ind, 1024))
+    if (kz_grow(&ix->ind, &ix->capind, ix->nind, sizeof *ix->ind, 1024) != KZ_OK)
         goto out;
     at = (uint32_t)ix->nind;
     ind = &ix->ind[at];
@@ -484,7 +484,7 @@ static bool cand_add(kz_index_scratch *s, uint32_t ind, uint32_t f)
 
     if (s->stamp[ind] == s->gen || (f != FIELD_NONE && (ix->ind[ind].flags & IND_FULL)))
         return true;
-    if (!kz_ix_grow((void **)&s->cand, s->ncand, &s->capcand, sizeof *s->cand, 64))
+    if (kz_grow(&s->cand, &s->capcand, s->ncand, sizeof *s->cand, 64) != KZ_OK)
         return false;
     s->stamp[ind] = s->gen;
     s->cand[s->ncand++] = (kz_index_cand){ind, f};

@@ -126,14 +126,8 @@ static size_t cmp_cost(const kz_pattern_cmp *c)
 /* Appends one atom to out. */
 static kz_rc push_atom(kz_ix_atoms *out, int kind, const kz_pattern_cmp *c, kz_sv value, bool ref)
 {
-    if (out->n == out->cap) {
-        size_t cap = out->cap ? out->cap * 2 : 16;
-        kz_ix_atom *nv = realloc(out->v, cap * sizeof *nv);
-        if (nv == NULL)
-            return KZ_ENOMEM;
-        out->v = nv;
-        out->cap = cap;
-    }
+    if (kz_grow(&out->v, &out->cap, out->n, sizeof *out->v, 16) != KZ_OK)
+        return KZ_ENOMEM;
     out->v[out->n++] = (kz_ix_atom){kind, c, value, ref};
     return KZ_OK;
 }
@@ -458,22 +452,6 @@ const char *kz_ix_arena_dup(kz_index *ix, const char *p, size_t n)
     return r;
 }
 
-/* Makes room for one more element of size sz in *v (n used, *cap allocated). */
-bool kz_ix_grow(void **v, size_t n, size_t *cap, size_t sz, size_t first)
-{
-    void *nv;
-    size_t ncap;
-
-    if (n < *cap)
-        return true;
-    ncap = *cap ? *cap * 2 : first;
-    if ((nv = realloc(*v, ncap * sz)) == NULL)
-        return false;
-    *v = nv;
-    *cap = ncap;
-    return true;
-}
-
 /* A 32-bit hash of (group, bytes). */
 uint32_t kz_ix_hash(uint32_t group, const char *p, size_t n)
 {
@@ -503,7 +481,7 @@ static kz_rc post_push(kz_index *ix, uint32_t *head, uint32_t ind)
 {
     if (*head != 0 && ix->post[*head - 1].ind == ind)
         return KZ_OK;
-    if (!kz_ix_grow((void **)&ix->post, ix->npost, &ix->cappost, sizeof *ix->post, 1024))
+    if (kz_grow(&ix->post, &ix->cappost, ix->npost, sizeof *ix->post, 1024) != KZ_OK)
         return KZ_ENOMEM;
     ix->post[ix->npost] = (kz_ix_post){ind, *head};
     *head = (uint32_t)++ix->npost;
@@ -641,7 +619,7 @@ static kz_rc cidr_add(kz_index *ix, int family, const unsigned char a[16], int l
     for (int bit = 0; bit < len; bit++) {
         int b = (a[bit / 8] >> (7 - bit % 8)) & 1;
         if (ix->node[at].kid[b] == 0) {
-            if (!kz_ix_grow((void **)&ix->node, ix->nnode, &ix->capnode, sizeof *ix->node, 1024))
+            if (kz_grow(&ix->node, &ix->capnode, ix->nnode, sizeof *ix->node, 1024) != KZ_OK)
                 return KZ_ENOMEM;
             memset(&ix->node[ix->nnode], 0, sizeof *ix->node);
             ix->node[at].kid[b] = (uint32_t)ix->nnode++;
@@ -660,7 +638,7 @@ static int32_t group_get(kz_index *ix, const char *type, size_t tn, const char *
         if (strlen(ix->grp[i].type) == tn && memcmp(ix->grp[i].type, type, tn) == 0 &&
             strcmp(ix->grp[i].path, path) == 0)
             return (int32_t)i;
-    if (!kz_ix_grow((void **)&ix->grp, ix->ngrp, &ix->capgrp, sizeof *ix->grp, 16))
+    if (kz_grow(&ix->grp, &ix->capgrp, ix->ngrp, sizeof *ix->grp, 16) != KZ_OK)
         return -1;
     g = &ix->grp[ix->ngrp];
     memset(g, 0, sizeof *g);
@@ -722,7 +700,7 @@ kz_rc kz_ix_atom_add(kz_index *ix, const kz_ix_atom *a, uint32_t ind)
     if (rc != KZ_OK)
         goto out;
     rc = KZ_ENOMEM;
-    if (!kz_ix_grow((void **)&ix->rx, ix->nrx, &ix->caprx, sizeof *ix->rx, 64))
+    if (kz_grow(&ix->rx, &ix->caprx, ix->nrx, sizeof *ix->rx, 64) != KZ_OK)
         goto out;
     ix->rx[ix->nrx] = (kz_ix_rx){(uint32_t)g, ind, kz_ix_arena_dup(ix, re.p, re.n), a->kind, false};
     if (ix->rx[ix->nrx].expr == NULL)

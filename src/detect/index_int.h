@@ -149,8 +149,6 @@ struct kz_index {
 
 /* Copies n bytes into the index's arena, NUL-terminated; NULL when out of memory. */
 const char *kz_ix_arena_dup(kz_index *ix, const char *p, size_t n);
-/* Makes room for one more element of size sz in *v (n used, *cap allocated, first if none). */
-bool kz_ix_grow(void **v, size_t n, size_t *cap, size_t sz, size_t first);
 /* A 32-bit hash of (group, bytes). */
 uint32_t kz_ix_hash(uint32_t group, const char *p, size_t n);
 /* The exact-table slot holding (group, v, n), or the empty slot where it belongs. */

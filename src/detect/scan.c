@@ -90,29 +90,13 @@ struct scan_par {
     int nw;
 };
 
-/* Makes room for one more element (the pattern of index_atoms.c's kz_ix_grow). */
-static bool grow(void **v, size_t n, size_t *cap, size_t sz)
-{
-    void *nv;
-    size_t ncap;
-
-    if (n < *cap)
-        return true;
-    ncap = *cap ? *cap * 2 : 256;
-    if ((nv = realloc(*v, ncap * sz)) == NULL)
-        return false;
-    *v = nv;
-    *cap = ncap;
-    return true;
-}
-
 /* Keeps a record with its candidates in batch b. */
 static kz_rc keep(scan_batch *b, size_t li, const kz_log_record *rec, const kz_index_cand *c,
                   size_t nc)
 {
     scan_rec *k;
 
-    if (!grow((void **)&b->recs, b->nrecs, &b->caprecs, sizeof *b->recs))
+    if (kz_grow(&b->recs, &b->caprecs, b->nrecs, sizeof *b->recs, 256) != KZ_OK)
         return KZ_ENOMEM;
     k = &b->recs[b->nrecs];
     *k = (scan_rec){rec->line, rec->offset, rec->has_time, rec->time, b->vals.n,
@@ -121,14 +105,14 @@ static kz_rc keep(scan_batch *b, size_t li, const kz_log_record *rec, const kz_i
         return KZ_ENOMEM;
     for (size_t i = 0; i < rec->nfields; i++) {
         const kz_field *f = &rec->fields[i];
-        if (!grow((void **)&b->fields, b->nfields, &b->capfields, sizeof *b->fields))
+        if (kz_grow(&b->fields, &b->capfields, b->nfields, sizeof *b->fields, 256) != KZ_OK)
             return KZ_ENOMEM;
         b->fields[b->nfields++] = (scan_field){f->type, f->path, b->vals.n, f->value.n};
         if (kz_buf_append(&b->vals, f->value.p, f->value.n) != KZ_OK)
             return KZ_ENOMEM;
     }
     for (size_t i = 0; i < nc; i++) {
-        if (!grow((void **)&b->cands, b->ncands, &b->capcands, sizeof *b->cands))
+        if (kz_grow(&b->cands, &b->capcands, b->ncands, sizeof *b->cands, 256) != KZ_OK)
             return KZ_ENOMEM;
         b->cands[b->ncands++] = c[i];
     }
@@ -200,7 +184,7 @@ static kz_rc fill_batch(kz_log_reader *r, scan_batch *b, bool *end, kz_err *err)
             *end = true;
             break;
         }
-        if (!grow((void **)&b->lines, b->nlines, &b->caplines, sizeof *b->lines) ||
+        if (kz_grow(&b->lines, &b->caplines, b->nlines, sizeof *b->lines, 256) != KZ_OK ||
             kz_buf_append(&b->bytes, line.p, line.n) != KZ_OK) {
             rc = kz_fail(err, KZ_ENOMEM, "out of memory");
             break;

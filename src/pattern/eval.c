@@ -197,15 +197,9 @@ static kz_rc add_one(kz_obs_set *set, const json_t *od, kz_obs_lookup_fn lookup,
             o.keys[o.nobjs++] = json_string_value(r);
         }
     }
-    if (set->n == set->cap) {
-        size_t cap = set->cap ? set->cap * 2 : 16;
-        kz_obs *nv = realloc(set->v, cap * sizeof *nv);
-        rc = KZ_ENOMEM;
-        if (nv == NULL)
-            goto out;
-        set->v = nv;
-        set->cap = cap;
-    }
+    rc = KZ_ENOMEM;
+    if (kz_grow(&set->v, &set->cap, set->n, sizeof *set->v, 16) != KZ_OK)
+        goto out;
     /* Hold the observed-data, and for 2.1 the SCOs it refers to. */
     o.od = json_incref((json_t *)od);
     if (!json_is_object(objects)) {

@@ -239,14 +239,8 @@ typedef struct {
 
 static void *vec_push(vec *v)
 {
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 8;
-        void *np = realloc(v->p, cap * v->size);
-        if (np == NULL)
-            return NULL;
-        v->p = np;
-        v->cap = cap;
-    }
+    if (kz_grow(&v->p, &v->cap, v->n, v->size, 8) != KZ_OK)
+        return NULL;
     return memset((char *)v->p + v->n++ * v->size, 0, v->size);
 }
 

@@ -271,15 +271,8 @@ static kz_rc walk_dir(provider *p, const char *dir, int depth, kz_err *err)
     while ((de = readdir(d)) != NULL) {
         if (de->d_name[0] == '.')
             continue;
-        if (n == cap) {
-            char **grown = realloc(names, (cap = cap ? cap * 2 : 64) * sizeof *names);
-            if (grown == NULL) {
-                rc = kz_fail(err, KZ_ENOMEM, "%s: out of memory", dir);
-                goto out;
-            }
-            names = grown;
-        }
-        if ((names[n] = strdup(de->d_name)) == NULL) {
+        if (kz_grow(&names, &cap, n, sizeof *names, 64) != KZ_OK ||
+            (names[n] = strdup(de->d_name)) == NULL) {
             rc = kz_fail(err, KZ_ENOMEM, "%s: out of memory", dir);
             goto out;
         }

@@ -306,14 +306,8 @@ static kz_rc keep_own(void *ctx, const char *vuln_id, kz_sv text, kz_sv refs)
 
     if (strcmp(vuln_id, g->vid) != 0)
         return KZ_OK;
-    if (g->n == g->cap) {
-        size_t cap = g->cap ? 2 * g->cap : 8;
-        json_t **r = realloc(g->recs, cap * sizeof *r);
-        if (r == NULL)
-            return kz_fail(g->err, KZ_ENOMEM, "out of memory");
-        g->recs = r;
-        g->cap = cap;
-    }
+    if (kz_grow(&g->recs, &g->cap, g->n, sizeof *g->recs, 8) != KZ_OK)
+        return kz_fail(g->err, KZ_ENOMEM, "out of memory");
     if ((rc = kz_vuln_record_load(vuln_id, text, refs, &rec, g->err)) != KZ_OK)
         return rc;
     g->recs[g->n++] = rec;
