@@ -90,6 +90,14 @@ KZ_NODISCARD kz_rc kz_buf_json_str(kz_buf *b, const char *s, size_t n);
 void kz_buf_reset(kz_buf *b); /* n = 0, keeps the memory */
 void kz_buf_free(kz_buf *b);  /* frees the memory; the buffer can be used again */
 
+/* Whether s is valid UTF-8: no overlong forms, surrogates or code points past U+10FFFF. */
+bool kz_utf8_valid(const char *s, size_t n);
+/* s in Unicode Normalization Form C, as STIX patterning compares LIKE and MATCHES: *res is s
+ * itself when it is already in that form (ASCII always is), else the form written into out
+ * (reset first; NUL-terminated). KZ_EINVAL when s is not valid UTF-8 (*res is then s),
+ * KZ_ELIMIT past out's max, KZ_ENOMEM. */
+KZ_NODISCARD kz_rc kz_utf8_nfc(kz_sv s, kz_buf *out, kz_sv *res);
+
 /* Every limit on untrusted input, with a safe default from kz_limits_default(). */
 typedef struct {
     size_t object_bytes;    /* one STIX object's JSON text */

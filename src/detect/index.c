@@ -17,6 +17,8 @@
  *                evaluator's matches), both in Vectorscan block-mode databases, two per
  *                (type, path): one bytewise for LIKE, one UTF-8 for MATCHES (scanned only over
  *                valid UTF-8; for other values every MATCHES atom of the group is a candidate).
+ *                Their constants, and the values scanned, are put in Unicode NFC first, as the
+ *                evaluator compares LIKE and MATCHES.
  * Everything else (NOT, !=, <, >, <=, >=, ISSUPERSET, EXISTS, numbers, booleans, timestamps,
  * hex and binary constants) is not indexable.
  *
@@ -31,10 +33,10 @@
  * Matching. Each field is classified once per (type, path) pointer pair (cached in the scratch),
  * normalised, and looked up: exact table, trie, the group's databases; the exact table and the
  * IPv4 trie are first asked through prefilters that fit in cache (index_int.h), and the fields of
- * a record are all prepared, their prefilter bits prefetched, before the first lookup. Candidates are deduped
- * per record by generation stamps in the scratch. An indicator whose pattern is one comparison in
- * one observation expression without qualifiers (other than MATCHES or a reference path) is
- * matched by the hit; any other is evaluated with kz_pattern_eval over the record's
+ * a record are all prepared, their prefilter bits prefetched, before the first lookup. Candidates
+ * are deduped per record by generation stamps in the scratch. An indicator whose pattern is one
+ * comparison in one observation expression without qualifiers (other than MATCHES or a reference
+ * path) is matched by the hit; any other is evaluated with kz_pattern_eval over the record's
  * observed-data (built once per record, lazily) or, when it needs several observations, over its
  * window: the records that hit it, at most KZ_INDEX_WINDOW, no older than its outermost WITHIN;
  * such a match is reported only when the binding includes the current record. An evaluation
@@ -100,6 +102,7 @@ struct kz_index_scratch {
     uint32_t cur_field; /* the field being scanned, for the Vectorscan callback */
     bool oom;           /* a candidate could not be recorded in the callback */
     json_t *od;         /* the current record's observed-data, once built */
+    kz_buf nfc;         /* a non-ASCII value in NFC, for the LIKE and MATCHES databases */
     kz_time now;
     bool have_now;
 };
@@ -442,6 +445,7 @@ kz_rc kz_index_scratch_new(const kz_index *ix, kz_index_scratch **out, kz_err *e
         (s->win = calloc(ix->nwin + 1, sizeof *s->win)) == NULL)
         goto out;
     s->ix = ix;
+    kz_buf_init(&s->nfc, 0);
     for (size_t g = 0; g < ix->ngrp; g++)
         for (int m = 0; m < 2; m++)
             if (ix->grp[g].db[m] != NULL &&
@@ -474,6 +478,7 @@ void kz_index_scratch_free(kz_index_scratch *s)
     free(s->stamp);
     free(s->cand);
     free(s->nbuf);
+    kz_buf_free(&s->nfc);
     free(s);
 }
 
@@ -573,12 +578,20 @@ static kz_rc regex_hits(kz_index_scratch *s, uint32_t g, kz_sv v, uint32_t f, kz
     const kz_ix_group *grp = &s->ix->grp[g];
     kz_rc rc = KZ_OK;
     hs_error_t e;
+    bool valid;
 
     s->cur_field = f;
+    /* Both databases hold their constants in NFC (as the evaluator compares); so is the value. */
+    rc = kz_utf8_nfc(v, &s->nfc, &v);
+    valid = rc == KZ_OK;
+    if (rc == KZ_EINVAL)
+        rc = KZ_OK;
+    else if (rc != KZ_OK)
+        return kz_fail(err, rc, "out of memory");
     for (int m = 0; m < 2 && rc == KZ_OK; m++) {
         if (grp->db[m] == NULL)
             continue;
-        if (m == 1 && !kz_ix_utf8_valid(v.p, v.n)) {
+        if (m == 1 && !valid) {
             /* Not scannable in UTF-8 mode: every MATCHES of the group is left to the evaluator. */
             for (size_t i = 0; i < s->ix->nrx && !s->oom; i++)
                 if (s->ix->rx[i].group == g && s->ix->rx[i].kind == KZ_IX_MATCHES &&

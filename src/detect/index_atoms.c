@@ -393,40 +393,6 @@ out:
     return rc;
 }
 
-bool kz_ix_utf8_valid(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-
-    while (i < n) {
-        unsigned char c = p[i];
-        size_t k;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF)
-            k = 1;
-        else if (c >= 0xE0 && c <= 0xEF)
-            k = 2;
-        else if (c >= 0xF0 && c <= 0xF4)
-            k = 3;
-        else
-            return false;
-        if (n - i <= k)
-            return false;
-        for (size_t j = 1; j <= k; j++)
-            if ((p[i + j] & 0xC0) != 0x80)
-                return false;
-        /* Overlong three- and four-byte forms, surrogates and code points past U+10FFFF. */
-        if ((c == 0xE0 && p[i + 1] < 0xA0) || (c == 0xED && p[i + 1] > 0x9F) ||
-            (c == 0xF0 && p[i + 1] < 0x90) || (c == 0xF4 && p[i + 1] > 0x8F))
-            return false;
-        i += k + 1;
-    }
-    return true;
-}
-
 /* ---- storage: the arena, the exact table, the trie, the regex list ---- */
 
 /* Copies n bytes into the arena, NUL-terminated; NULL when out of memory. */
@@ -658,10 +624,12 @@ kz_rc kz_ix_atom_add(kz_index *ix, const kz_ix_atom *a, uint32_t ind)
     int32_t g;
     int family, len;
     unsigned char addr[16];
-    kz_buf re;
+    kz_buf re, nfc;
+    kz_sv val;
     kz_rc rc = KZ_ENOMEM;
 
     kz_buf_init(&re, 0);
+    kz_buf_init(&nfc, 0);
     if (a->kind == KZ_IX_CIDR) {
         if (!kz_ix_cidr_parse(a->value, &family, addr, &len)) {
             rc = KZ_EINVAL;
@@ -693,10 +661,17 @@ kz_rc kz_ix_atom_add(kz_index *ix, const kz_ix_atom *a, uint32_t ind)
             ix->st.exact++;
         goto out;
     }
+    /* LIKE and MATCHES compare in Unicode NFC (the evaluator does; values are put in NFC before
+     * the scan). A constant that is not valid UTF-8 stays as it is. */
+    rc = kz_utf8_nfc(a->value, &nfc, &val);
+    if (rc == KZ_EINVAL)
+        rc = KZ_OK;
+    if (rc != KZ_OK)
+        goto out;
     if (a->kind == KZ_IX_LIKE)
-        rc = kz_ix_like_regex(a->value, &re);
+        rc = kz_ix_like_regex(val, &re);
     else
-        rc = kz_buf_append(&re, a->value.p, a->value.n);
+        rc = kz_buf_append(&re, val.p, val.n);
     if (rc != KZ_OK)
         goto out;
     rc = KZ_ENOMEM;
@@ -711,5 +686,6 @@ kz_rc kz_ix_atom_add(kz_index *ix, const kz_ix_atom *a, uint32_t ind)
 out:
     free(norm);
     kz_buf_free(&re);
+    kz_buf_free(&nfc);
     return rc;
 }

@@ -63,8 +63,6 @@ size_t kz_ix_normalise(int norm, kz_sv v, char *out);
 bool kz_ix_cidr_parse(kz_sv s, int *family, unsigned char a[16], int *len);
 /* Appends the Vectorscan expression equivalent to a LIKE constant (anchored, bytewise). */
 KZ_NODISCARD kz_rc kz_ix_like_regex(kz_sv like, kz_buf *out);
-/* Whether s is valid UTF-8 (Vectorscan's UTF-8 mode needs it). */
-bool kz_ix_utf8_valid(const char *s, size_t n);
 
 /* ---- the index's storage (index_atoms.c) ---- */
 

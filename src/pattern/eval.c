@@ -332,6 +332,7 @@ typedef struct {
     pcre2_match_data *md;
     pcre2_match_context *mctx;
 #endif
+    kz_buf nfc_val, nfc_con; /* NFC forms of the value and the constant (LIKE, MATCHES) */
 } kz_eval;
 
 static kz_rc spend(kz_eval *e, size_t units)
@@ -464,6 +465,21 @@ static kz_rc value_cmp(kz_eval *e, const json_t *v, const kz_pattern_lit *lit, i
     return type_error(e, v, lit);
 }
 
+/* s in Unicode Normalization Form C (into buf when it is not already), as LIKE and MATCHES
+ * compare both their sides (the OASIS reference matcher does the same). Text that is not valid
+ * UTF-8 (a constant's escapes can make it) is compared as it is. */
+static kz_rc nfc(kz_eval *e, kz_sv s, kz_buf *buf, kz_sv *res)
+{
+    kz_rc rc = kz_utf8_nfc(s, buf, res);
+
+    if (rc == KZ_EINVAL)
+        rc = KZ_OK;
+    if (rc != KZ_OK)
+        return kz_fail(e->err, rc, "%s",
+                       rc == KZ_ENOMEM ? "out of memory" : "a string is too long to normalise");
+    return KZ_OK;
+}
+
 static size_t utf8_len(unsigned char c)
 {
     if (c < 0xC0)
@@ -558,6 +574,8 @@ static kz_rc regex_get(kz_eval *e, const kz_pattern_cmp *c, pcre2_code **out)
 {
     int code;
     PCRE2_SIZE off;
+    kz_sv expr;
+    kz_rc rc;
 
     for (size_t i = 0; i < e->nrx; i++)
         if (e->rx[i].cmp == c) {
@@ -572,8 +590,10 @@ static kz_rc regex_get(kz_eval *e, const kz_pattern_cmp *c, pcre2_code **out)
         e->rx = nv;
         e->caprx = cap;
     }
-    *out = pcre2_compile((PCRE2_SPTR)c->value.bytes.p, c->value.bytes.n,
-                         PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
+    if ((rc = nfc(e, (kz_sv){c->value.bytes.p, c->value.bytes.n}, &e->nfc_con, &expr)) != KZ_OK)
+        return rc;
+    *out = pcre2_compile((PCRE2_SPTR)expr.p, expr.n, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code,
+                         &off, NULL);
     if (*out == NULL) {
         PCRE2_UCHAR msg[128];
         pcre2_get_error_message(code, msg, sizeof msg);
@@ -628,22 +648,29 @@ static kz_rc apply_op(kz_eval *e, const kz_pattern_cmp *c, const json_t *v, bool
                 }
             }
             return KZ_OK;
-        case KZ_PAT_OP_LIKE:
-            if ((rc = need_string(e, v, c)) != KZ_OK)
+        case KZ_PAT_OP_LIKE: {
+            kz_sv s, pat;
+            if ((rc = need_string(e, v, c)) != KZ_OK ||
+                (rc = nfc(e, (kz_sv){json_string_value(v), json_string_length(v)}, &e->nfc_val,
+                          &s)) != KZ_OK ||
+                (rc = nfc(e, (kz_sv){c->value.bytes.p, c->value.bytes.n}, &e->nfc_con, &pat)) !=
+                    KZ_OK)
                 return rc;
-            *res = like_match(json_string_value(v), json_string_length(v), c->value.bytes.p,
-                              c->value.bytes.n);
-            return spend(e, json_string_length(v) / 64);
+            *res = like_match(s.p, s.n, pat.p, pat.n);
+            return spend(e, s.n / 64);
+        }
         case KZ_PAT_OP_MATCHES: {
             if ((rc = need_string(e, v, c)) != KZ_OK)
                 return rc;
 #ifdef KZ_HAVE_PCRE2
             pcre2_code *re;
+            kz_sv s;
             int m;
-            if ((rc = regex_get(e, c, &re)) != KZ_OK)
+            if ((rc = regex_get(e, c, &re)) != KZ_OK ||
+                (rc = nfc(e, (kz_sv){json_string_value(v), json_string_length(v)}, &e->nfc_val,
+                          &s)) != KZ_OK)
                 return rc;
-            m = pcre2_match(re, (PCRE2_SPTR)json_string_value(v), json_string_length(v), 0, 0,
-                            e->md, e->mctx);
+            m = pcre2_match(re, (PCRE2_SPTR)s.p, s.n, 0, 0, e->md, e->mctx);
             if (m >= 0 || m == PCRE2_ERROR_PARTIAL) {
                 *res = true;
                 return KZ_OK;
@@ -884,8 +911,8 @@ struct kz_goal {
     const kz_pattern_obs *node; /* NODE, REP: the node; SEQ: the operand to bind next */
     size_t nq;                  /* NODE, REP: qualifiers of node applied */
     kz_window w;
-    size_t lo_idx;  /* NODE on a bare simple node: candidates have set index >= lo_idx */
-    size_t mark;    /* SEQ, REP: stack position where the previous binding starts */
+    size_t lo_idx;   /* NODE on a bare simple node: candidates have set index >= lo_idx */
+    size_t mark;     /* SEQ, REP: stack position where the previous binding starts */
     int64_t remain;  /* REP: copies still to bind after the one just bound */
     size_t prev_min; /* REP: smallest observation index of the copy before */
 };
@@ -1306,6 +1333,8 @@ kz_rc kz_pattern_eval(const kz_pattern *p, const kz_obs_set *set, kz_eval_result
 
     memset(out, 0, sizeof *out);
     memset(&e, 0, sizeof e);
+    kz_buf_init(&e.nfc_val, 0);
+    kz_buf_init(&e.nfc_con, 0);
     if (p == NULL || set == NULL)
         return kz_fail(err, KZ_EUSAGE, "kz_pattern_eval needs a pattern and a set");
     e.set = set;
@@ -1350,6 +1379,8 @@ out:
     free(e.used);
     free(e.stack);
     free(e.goals);
+    kz_buf_free(&e.nfc_val);
+    kz_buf_free(&e.nfc_con);
 #ifdef KZ_HAVE_PCRE2
     for (size_t i = 0; i < e.nrx; i++)
         pcre2_code_free(e.rx[i].code);

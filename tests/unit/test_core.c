@@ -188,6 +188,68 @@ static void test_heap_prepare_then_allocate(void **state)
     free(p);
 }
 
+static void test_utf8_valid_rejects_overlong_surrogates_and_past_max(void **state)
+{
+    (void)state;
+    assert_true(kz_utf8_valid("", 0));
+    assert_true(kz_utf8_valid("caf\xc3\xa9 \xe3\x81\x8c \xf0\x9f\x98\x80", 14));
+    assert_false(kz_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
+    assert_false(kz_utf8_valid("\xe0\x80\xaf", 3));     /* overlong, three bytes */
+    assert_false(kz_utf8_valid("\xed\xa0\x80", 3));     /* surrogate U+D800 */
+    assert_false(kz_utf8_valid("\xf4\x90\x80\x80", 4)); /* U+110000 */
+    assert_false(kz_utf8_valid("\xe3\x81", 2));         /* truncated */
+    assert_false(kz_utf8_valid("\x80", 1));             /* lone continuation */
+}
+
+static void test_utf8_nfc_composes_and_leaves_normal_text_alone(void **state)
+{
+    kz_buf b;
+    kz_sv r, s;
+    char big[200], dec[300];
+
+    (void)state;
+    kz_buf_init(&b, 0);
+    /* ASCII and text already in NFC: the input itself, nothing written. */
+    s = KZ_SV("plain.example.com");
+    assert_int_equal(kz_utf8_nfc(s, &b, &r), KZ_OK);
+    assert_ptr_equal(r.p, s.p);
+    s = KZ_SV("caf\xc3\xa9");
+    assert_int_equal(kz_utf8_nfc(s, &b, &r), KZ_OK);
+    assert_ptr_equal(r.p, s.p);
+    /* Decomposed e-acute, kana with the combining voiced mark, the Angstrom sign (a singleton),
+     * marks in non-canonical order. */
+    assert_int_equal(kz_utf8_nfc(KZ_SV("cafe\xcc\x81"), &b, &r), KZ_OK);
+    assert_true(kz_sv_eq(r, KZ_SV("caf\xc3\xa9")));
+    assert_int_equal(kz_utf8_nfc(KZ_SV("\xe3\x81\x8b\xe3\x82\x99!"), &b, &r), KZ_OK);
+    assert_true(kz_sv_eq(r, KZ_SV("\xe3\x81\x8c!")));
+    assert_int_equal(kz_utf8_nfc(KZ_SV("\xe2\x84\xab"), &b, &r), KZ_OK);
+    assert_true(kz_sv_eq(r, KZ_SV("\xc3\x85")));
+    assert_int_equal(kz_utf8_nfc(KZ_SV("a\xcc\xa3\xcc\x82"), &b, &r), KZ_OK);
+    assert_true(kz_sv_eq(r, KZ_SV("\xe1\xba\xad")));
+    /* A NUL is an ordinary character. */
+    assert_int_equal(kz_utf8_nfc((kz_sv){"e\0e\xcc\x81", 5}, &b, &r), KZ_OK);
+    assert_true(kz_sv_eq(r, ((kz_sv){"e\0\xc3\xa9", 4})));
+    /* U+0390 is two bytes and three code points decomposed: more than the first guess of room. */
+    for (size_t i = 0; i < 100; i++)
+        memcpy(big + 2 * i, "\xce\x90", 2);
+    s = (kz_sv){big, 200};
+    assert_int_equal(kz_utf8_nfc(s, &b, &r), KZ_OK);
+    assert_ptr_equal(r.p, big);
+    for (size_t i = 0; i < 50; i++) /* iota, diaeresis, acute: composes back to U+0390 */
+        memcpy(dec + 6 * i, "\xce\xb9\xcc\x88\xcc\x81", 6);
+    assert_int_equal(kz_utf8_nfc((kz_sv){dec, 300}, &b, &r), KZ_OK);
+    assert_true(kz_sv_eq(r, ((kz_sv){big, 100})));
+    /* Not UTF-8: KZ_EINVAL and the input given back. */
+    s = KZ_SV("caf\xe9");
+    assert_int_equal(kz_utf8_nfc(s, &b, &r), KZ_EINVAL);
+    assert_ptr_equal(r.p, s.p);
+    kz_buf_free(&b);
+    /* A ceiling too low for the work: KZ_ELIMIT. */
+    kz_buf_init(&b, 16);
+    assert_int_equal(kz_utf8_nfc(KZ_SV("cafe\xcc\x81 cafe\xcc\x81"), &b, &r), KZ_ELIMIT);
+    kz_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +263,8 @@ int main(void)
         cmocka_unit_test(test_err_prefix_and_fail),
         cmocka_unit_test(test_grow_doubles_and_keeps_content),
         cmocka_unit_test(test_heap_prepare_then_allocate),
+        cmocka_unit_test(test_utf8_valid_rejects_overlong_surrogates_and_past_max),
+        cmocka_unit_test(test_utf8_nfc_composes_and_leaves_normal_text_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

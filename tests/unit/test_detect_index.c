@@ -424,6 +424,56 @@ static void test_index_matches_is_confirmed_by_the_evaluator(void **state)
     kz_index_free(ix);
 }
 
+static void test_index_like_and_matches_compare_in_unicode_nfc(void **state)
+{
+    kz_index *ix = new_index();
+    hits h;
+
+    (void)state;
+    NEED_OBSERVED();
+    /* Constants in either form, values in either form: ga (U+304C) is ka (U+304B) with the
+     * combining voiced mark U+3099; e-acute is e with U+0301. */
+    add(ix, 1, "[file:name LIKE '\xe3\x81\x8c%.exe']");
+    add(ix, 2, "[file:name LIKE 'cafe\xcc\x81_']");
+    add(ix, 3, "[url:value MATCHES '^http://x/\xe3\x81\x8b\xe3\x82\x99.$']");
+    build(ix);
+    assert_true(has((h = match1(ix, "file", "name",
+                                "\xe3\x81\x8c"
+                                "1.exe"),
+                     &h),
+                    1));
+    assert_true(has((h = match1(ix, "file", "name",
+                                "\xe3\x81\x8b\xe3\x82\x99"
+                                "1.exe"),
+                     &h),
+                    1));
+    assert_int_equal(match1(ix, "file", "name",
+                            "\xe3\x81\x8b"
+                            "1.exe")
+                         .n,
+                     0);
+    assert_true(has((h = match1(ix, "file", "name", "caf\xc3\xa9!"), &h), 2));
+    assert_true(has((h = match1(ix, "file", "name", "cafe\xcc\x81!"), &h), 2));
+    /* After NFC the decomposed e-acute is one character: "_" cannot take its mark. */
+    assert_int_equal(match1(ix, "file", "name", "cafe\xcc\x81").n, 0);
+    assert_true(has((h = match1(ix, "url", "value",
+                                "http://x/\xe3\x81\x8c"
+                                "x"),
+                     &h),
+                    3));
+    assert_true(has((h = match1(ix, "url", "value",
+                                "http://x/\xe3\x81\x8b\xe3\x82\x99"
+                                "x"),
+                     &h),
+                    3));
+    assert_int_equal(match1(ix, "url", "value",
+                            "http://x/\xe3\x81\x8b"
+                            "x")
+                         .n,
+                     0);
+    kz_index_free(ix);
+}
+
 static void test_index_matches_vectorscan_refuses_is_full_only(void **state)
 {
     kz_index *ix = new_index();
@@ -571,8 +621,8 @@ static void test_index_prefilters_never_miss_a_prefix(void **state)
 static void test_index_ipv4_values_are_strict(void **state)
 {
     static const char *const not_addresses[] = {
-        "01.2.3.4", "1.2.3.04", "256.1.1.1", "1.2.3", "1.2.3.4.", ".1.2.3.4", "1..2.3.4",
-        "1.2.3.4 ", "1.2.3.4/32", "1.2.3.4a", "0x1.2.3.4", "1.2.3.1000", "",
+        "01.2.3.4", "1.2.3.04",   "256.1.1.1", "1.2.3",     "1.2.3.4.",   ".1.2.3.4", "1..2.3.4",
+        "1.2.3.4 ", "1.2.3.4/32", "1.2.3.4a",  "0x1.2.3.4", "1.2.3.1000", "",
     };
     kz_index *ix = new_index();
     hits h;
@@ -817,6 +867,7 @@ int main(void)
         cmocka_unit_test(test_index_ipv4_values_are_strict),
         cmocka_unit_test(test_index_like_wildcards_and_escaping),
         cmocka_unit_test(test_index_matches_is_confirmed_by_the_evaluator),
+        cmocka_unit_test(test_index_like_and_matches_compare_in_unicode_nfc),
         cmocka_unit_test(test_index_matches_vectorscan_refuses_is_full_only),
         cmocka_unit_test(test_index_and_with_non_indexable_needs_both),
         cmocka_unit_test(test_index_or_with_non_indexable_side_is_full_only),

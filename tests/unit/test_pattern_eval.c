@@ -836,8 +836,7 @@ static void test_eval_timestamps_compare_by_instant_not_by_fraction_digits(void 
     json_decref(o);
 }
 
-static void test_eval_strings_compare_bytewise_without_normalisation_or_case_folding(
-    void **state)
+static void test_eval_strings_compare_bytewise_without_normalisation_or_case_folding(void **state)
 {
     /* e-acute precomposed (U+00E9) and decomposed (e U+0301). */
     json_t *o = one("[{\"type\":\"x-u\",\"id\":\"x-u--1\",\"nfc\":\"caf\xc3\xa9\","
@@ -845,24 +844,64 @@ static void test_eval_strings_compare_bytewise_without_normalisation_or_case_fol
 
     (void)state;
     assert_int_equal(eval("[x-u:nfc = 'caf\xc3\xa9']", o), 1);
-    /* Not normalised: the decomposed form is a different string. */
+    /* =, != and IN compare code points as they are (so does the reference matcher): the
+     * decomposed form is a different string there; LIKE and MATCHES normalise (next test). */
     assert_int_equal(eval("[x-u:nfd = 'caf\xc3\xa9']", o), 0);
     assert_int_equal(eval("[x-u:nfd != 'caf\xc3\xa9']", o), 1);
     assert_int_equal(eval("[x-u:nfd IN ('caf\xc3\xa9')]", o), 0);
     assert_int_equal(eval("[x-u:nfc LIKE 'caf_']", o), 1);
-    assert_int_equal(eval("[x-u:nfd LIKE 'caf_']", o), 0);
-    assert_int_equal(eval("[x-u:nfd LIKE 'caf__']", o), 1);
     /* Case-sensitive: U+00C9 is not U+00E9. */
     assert_int_equal(eval("[x-u:nfc = 'caf\xc3\x89']", o), 0);
     assert_int_equal(eval("[x-u:nfc LIKE 'CAF%']", o), 0);
     /* Ordering is by UTF-8 bytes, which is code point order. */
     assert_int_equal(eval("[x-u:nfc > 'cafz']", o), 1);
 #ifdef KZ_HAVE_PCRE2
-    /* MATCHES works on code points (PCRE2_UTF): . is one character. */
-    assert_int_equal(eval("[x-u:nfc MATCHES '^caf.$']", o), 1);
-    assert_int_equal(eval("[x-u:nfd MATCHES '^caf.$']", o), 0);
     assert_int_equal(eval("[x-u:nfc MATCHES '^CAF']", o), 0);
     assert_int_equal(eval("[x-u:nfc MATCHES '(?i)^CAF\xc3\x89$']", o), 1);
+#endif
+    json_decref(o);
+}
+
+static void test_eval_like_and_matches_compare_in_unicode_nfc(void **state)
+{
+    /* Canonically equivalent spellings: e-acute (U+00E9 / e U+0301); ga (U+304C / ka U+304B
+     * with the combining voiced mark U+3099); the Angstrom sign U+212B, whose NFC is U+00C5;
+     * Hangul ga (U+AC00 / the jamo U+1100 U+1161); a with dot below and circumflex (U+1EAD)
+     * with its marks in either order; Devanagari qa U+0958, excluded from composition, so its
+     * NFC is the pair U+0915 U+093C. */
+    json_t *o = one("[{\"type\":\"x-u\",\"id\":\"x-u--1\",\"nfd\":\"cafe\xcc\x81\","
+                    "\"kana\":\"\xe3\x81\x8b\xe3\x82\x99\",\"angstrom\":\"\xe2\x84\xab\","
+                    "\"jamo\":\"\xe1\x84\x80\xe1\x85\xa1\",\"marks\":\"a\xcc\x82\xcc\xa3\","
+                    "\"qa\":\"\xe0\xa5\x98\"}]");
+
+    (void)state;
+    assert_int_equal(eval("[x-u:nfd LIKE 'caf_']", o), 1); /* one character after NFC */
+    assert_int_equal(eval("[x-u:nfd LIKE 'caf__']", o), 0);
+    assert_int_equal(eval("[x-u:nfd LIKE 'caf\xc3\xa9']", o), 1);
+    assert_int_equal(eval("[x-u:nfd LIKE '%e%']", o), 0); /* the e is inside the composite */
+    assert_int_equal(eval("[x-u:kana LIKE '\xe3\x81\x8c']", o), 1);
+    assert_int_equal(eval("[x-u:kana LIKE '\xe3\x81\x8b%']", o), 0);
+    assert_int_equal(eval("[x-u:angstrom LIKE '\xc3\x85']", o), 1);
+    assert_int_equal(eval("[x-u:jamo LIKE '\xea\xb0\x80']", o), 1);
+    assert_int_equal(eval("[x-u:marks LIKE '\xe1\xba\xad']", o), 1);
+    /* The constant is normalised too: its marks in the other order. */
+    assert_int_equal(eval("[x-u:marks LIKE 'a\xcc\xa3\xcc\x82']", o), 1);
+    assert_int_equal(eval("[x-u:qa LIKE '\xe0\xa4\x95\xe0\xa4\xbc']", o), 1);
+    assert_int_equal(eval("[x-u:qa LIKE '_']", o), 0);
+    assert_int_equal(eval("[x-u:qa LIKE '__']", o), 1);
+    assert_int_equal(eval("[x-u:nfd NOT LIKE 'caf\xc3\xa9']", o), 0);
+    /* Equality does not normalise (see the test before). */
+    assert_int_equal(eval("[x-u:kana = '\xe3\x81\x8c']", o), 0);
+#ifdef KZ_HAVE_PCRE2
+    /* MATCHES works on code points (PCRE2_UTF) of the normalised value and expression. */
+    assert_int_equal(eval("[x-u:nfd MATCHES '^caf.$']", o), 1);
+    assert_int_equal(eval("[x-u:nfd MATCHES '^cafe']", o), 0);
+    assert_int_equal(eval("[x-u:nfd MATCHES '^cafe\xcc\x81$']", o), 1); /* expression in NFC */
+    assert_int_equal(eval("[x-u:kana MATCHES '^\xe3\x81\x8c$']", o), 1);
+    assert_int_equal(eval("[x-u:angstrom MATCHES '\\\\x{00C5}']", o), 1);
+    assert_int_equal(eval("[x-u:angstrom MATCHES '\\\\x{212B}']", o), 0);
+    assert_int_equal(eval("[x-u:jamo MATCHES '^.$']", o), 1);
+    assert_int_equal(eval("[x-u:qa MATCHES '^..$']", o), 1);
 #endif
     json_decref(o);
 }
@@ -904,9 +943,8 @@ static void test_eval_cidr_host_bits_and_prefix_edges(void **state)
     assert_int_equal(eval("[ipv4-addr:value ISSUBSET '10.1.2.0/25']", o), 0);
     assert_int_equal(eval("[ipv4-addr:value ISSUBSET '0.0.0.0/0']", o), 1);
     assert_int_equal(eval("[ipv6-addr:value ISSUPERSET '2001:db8:1::/48']", o), 1);
-    assert_int_equal(eval("[ipv6-addr:value ISSUPERSET '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff']",
-                          o),
-                     1);
+    assert_int_equal(
+        eval("[ipv6-addr:value ISSUPERSET '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff']", o), 1);
     assert_int_equal(eval("[ipv6-addr:value ISSUBSET '2001:db8::/31']", o), 1);
     assert_int_equal(eval("[ipv6-addr:value ISSUBSET '2001:db8::/33']", o), 0);
     assert_int_equal(eval("[ipv6-addr:value ISSUBSET '::/0']", o), 1);
@@ -1050,6 +1088,7 @@ int main(void)
         cmocka_unit_test(test_eval_number_observed_counts_as_that_many_observations),
         cmocka_unit_test(test_eval_timestamps_compare_by_instant_not_by_fraction_digits),
         cmocka_unit_test(test_eval_strings_compare_bytewise_without_normalisation_or_case_folding),
+        cmocka_unit_test(test_eval_like_and_matches_compare_in_unicode_nfc),
         cmocka_unit_test(test_eval_like_has_no_escape_character),
         cmocka_unit_test(test_eval_cidr_host_bits_and_prefix_edges),
         cmocka_unit_test(test_eval_not_negates_every_operator),

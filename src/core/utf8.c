@@ -1,0 +1,100 @@
+/*
+ * utf8.c - UTF-8 validity and Unicode Normalization Form C (core.h). The normal form comes from
+ * utf8proc (docs/dependencies.md); ASCII, the common case, is recognised without decoding.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "kizuna/core.h"
+
+bool kz_utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    while (i < n) {
+        unsigned char c = p[i];
+        size_t k;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF)
+            k = 1;
+        else if (c >= 0xE0 && c <= 0xEF)
+            k = 2;
+        else if (c >= 0xF0 && c <= 0xF4)
+            k = 3;
+        else
+            return false;
+        if (n - i <= k)
+            return false;
+        for (size_t j = 1; j <= k; j++)
+            if ((p[i + j] & 0xC0) != 0x80)
+                return false;
+        /* Overlong three- and four-byte forms, surrogates and code points past U+10FFFF. */
+        if ((c == 0xE0 && p[i + 1] < 0xA0) || (c == 0xED && p[i + 1] > 0x9F) ||
+            (c == 0xF0 && p[i + 1] < 0x90) || (c == 0xF4 && p[i + 1] > 0x8F))
+            return false;
+        i += k + 1;
+    }
+    return true;
+}
+
+static bool is_ascii(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    uint64_t acc = 0;
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++)
+        acc |= p[i];
+    return (acc & 0x8080808080808080ull) == 0;
+}
+
+kz_rc kz_utf8_nfc(kz_sv s, kz_buf *out, kz_sv *res)
+{
+    const utf8proc_option_t opt = UTF8PROC_STABLE | UTF8PROC_COMPOSE;
+    utf8proc_ssize_t need, len;
+    size_t room;
+    kz_rc rc;
+
+    *res = s;
+    if (is_ascii(s.p, s.n))
+        return KZ_OK;
+    if (!kz_utf8_valid(s.p, s.n) || s.n > (size_t)INT32_MAX / 4)
+        return KZ_EINVAL;
+    /* Decomposed into code points (4 bytes each) in out's memory, then recomposed and encoded in
+     * place, as utf8proc_map does without its allocations. A decomposition rarely has more code
+     * points than the text has bytes; when it has, the first call says how many. */
+    kz_buf_reset(out);
+    room = s.n + 8;
+    for (;;) {
+        if (room > out->max / 4)
+            return KZ_ELIMIT;
+        if ((rc = kz_buf_reserve(out, room * 4)) != KZ_OK)
+            return rc;
+        need = utf8proc_decompose((const utf8proc_uint8_t *)s.p, (utf8proc_ssize_t)s.n,
+                                  (utf8proc_int32_t *)(void *)out->p, (utf8proc_ssize_t)room, opt);
+        if (need < 0)
+            return KZ_EINVAL;
+        if ((size_t)need <= room)
+            break;
+        room = (size_t)need;
+    }
+    len = utf8proc_reencode((utf8proc_int32_t *)(void *)out->p, need, opt);
+    if (len < 0)
+        return KZ_EINVAL;
+    out->n = (size_t)len;
+    out->p[out->n] = '\0';
+    if (out->n != s.n || memcmp(out->p, s.p, s.n) != 0)
+        *res = (kz_sv){out->p, out->n};
+    return KZ_OK;
+}
