@@ -67,6 +67,9 @@ void cli_error(const char *fmt, ...) KZ_PRINTF(1, 2);
 /* Opens the store named by c->db; prints the reason and returns NULL on failure. */
 kz_store *cli_open_store(cli_ctx *c);
 
+/* Milliseconds on the monotonic clock (for --timing). */
+double cli_now_ms(void);
+
 /* Exit code for a store or I/O failure. */
 int cli_exit_for(kz_rc rc);
 

@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -39,6 +40,7 @@ typedef struct {
     json_t *rec_observed; /* the matched record's observed-data, made once when needed */
     kz_buf line;
     kz_err err;
+    bool timing; /* --timing: each step's time on standard error */
 } scan_ctx;
 
 /* ---- loading indicators ------------------------------------------------------------------- */
@@ -234,6 +236,8 @@ static int scan_log(cli_ctx *c, const kz_index *ix, kz_index_scratch *scratch, c
     uint64_t records, malformed, line;
     const char *first;
     int code = EXIT_OK;
+    double t0 = cli_now_ms(), ms;
+    struct stat st;
     kz_err err;
 
     if (kz_log_open(path, fmt, &c->lim, &r, &err) != KZ_OK) {
@@ -251,6 +255,14 @@ static int scan_log(cli_ctx *c, const kz_index *ix, kz_index_scratch *scratch, c
     json_decref(sc->rec_observed);
     sc->rec_observed = NULL;
     kz_log_counts(r, &records, &malformed, &first);
+    if (sc->timing) { /* on standard error; bench/detect reads it */
+        ms = cli_now_ms() - t0;
+        fprintf(stderr, "kizuna: timing: %s: scan %.1f ms, %llu records", path, ms,
+                (unsigned long long)records);
+        if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode) && ms > 0)
+            fprintf(stderr, ", %.1f MB/s of the file as stored", (double)st.st_size / 1e3 / ms);
+        fputc('\n', stderr);
+    }
     if (!c->quiet) {
         fprintf(stderr, "%s: %s log, %llu records, %llu malformed%s%s\n", path,
                 kz_log_format_name(kz_log_format_of(r)), (unsigned long long)records,
@@ -435,6 +447,7 @@ int cmd_scan(cli_ctx *c, int argc, char **argv)
         {"sightings", required_argument, NULL, 's'},
         {"identity", required_argument, NULL, 'n'},
         {"threads", required_argument, NULL, 't'},
+        {"timing", no_argument, NULL, 'T'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -450,6 +463,7 @@ int cmd_scan(cli_ctx *c, int argc, char **argv)
     char host[128];
     int o, code = EXIT_OK, rcode;
     int64_t nthreads = sysconf(_SC_NPROCESSORS_ONLN);
+    double t0 = cli_now_ms(), t1;
     kz_err err;
 
     if (nthreads < 1)
@@ -467,6 +481,7 @@ int cmd_scan(cli_ctx *c, int argc, char **argv)
             case 's': sightings = optarg; break;
             case 'n': node = optarg; break;
             case 'q': c->quiet = true; break;
+            case 'T': sc.timing = true; break;
             case 't':
                 if (kz_parse_i64(kz_sv_c(optarg), 1, 64, &nthreads) != KZ_OK) {
                     cli_error("scan: --threads %s: expected a number from 1 to 64", optarg);
@@ -511,11 +526,15 @@ int cmd_scan(cli_ctx *c, int argc, char **argv)
     code = indicators ? load_file(c, &lc, indicators) : load_collection(s, &lc, collection);
     if (code != EXIT_OK)
         goto out;
+    t1 = cli_now_ms();
     if (kz_index_build(ix, &err) != KZ_OK || kz_index_scratch_new(ix, &scratch, &err) != KZ_OK) {
         cli_error("scan: %s", err.msg);
         code = EXIT_ENV;
         goto out;
     }
+    if (sc.timing)
+        fprintf(stderr, "kizuna: timing: read indicators %.1f ms, build the index %.1f ms\n",
+                t1 - t0, cli_now_ms() - t1);
     kz_index_get_stats(ix, &st);
     if (!c->quiet)
         fprintf(stderr,

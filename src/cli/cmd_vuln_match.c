@@ -88,15 +88,6 @@ out:
     return rc;
 }
 
-/* Milliseconds on the monotonic clock. */
-static double now_ms(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
 /* The inventory's problems, as warnings on standard error. */
 static void on_problem(void *ctx, const char *where, const char *msg)
 {
@@ -168,7 +159,7 @@ int cmd_vuln_match(cli_ctx *c, int argc, char **argv)
     size_t n = 0;
     int o, code = EXIT_OK;
     bool timing = false;
-    double t0 = now_ms(), t1 = 0, t2 = 0, t3 = 0;
+    double t0 = cli_now_ms(), t1 = 0, t2 = 0, t3 = 0;
     kz_err err;
     kz_rc rc;
 
@@ -250,13 +241,13 @@ int cmd_vuln_match(cli_ctx *c, int argc, char **argv)
         code = EXIT_ENV;
         goto out;
     }
-    t1 = now_ms();
+    t1 = cli_now_ms();
     if ((rc = kz_vuln_match(s, inv, &found, &err)) != KZ_OK) {
         cli_error("vuln match: %s", err.msg);
         code = EXIT_ENV;
         goto out;
     }
-    t2 = now_ms();
+    t2 = cli_now_ms();
     if ((rc = kz_vuln_report(inv, found, cat, fmt, lang, stdout, &err)) != KZ_OK ||
         fflush(stdout) != 0) {
         cli_error("vuln match: %s", rc != KZ_OK ? err.msg : "cannot write the report");
@@ -265,7 +256,7 @@ int cmd_vuln_match(cli_ctx *c, int argc, char **argv)
     }
     code = kz_findings_count(found) > 0 ? EXIT_INPUT : EXIT_OK;
     if (timing) /* on standard error, so that the report stays clean; bench/vuln reads it */
-        t3 = now_ms(),
+        t3 = cli_now_ms(),
         fprintf(stderr, "kizuna: timing: read %.1f ms, match %.1f ms, report %.1f ms; %zu "
                         "components, %zu findings\n", t1 - t0, t2 - t1, t3 - t2,
                 kz_inventory_count(inv), kz_findings_count(found));

@@ -98,7 +98,7 @@ static const struct {
      "usage: kizuna [--db URL] scan (--indicators FILE | --collection ID)\n"
      "                              [--format zeek|eve|text|stix|auto]\n"
      "                              [--sightings COLLECTION [--identity NAME]]\n"
-     "                              [--threads N] [-q] LOG...\n"
+     "                              [--threads N] [--timing] [-q] LOG...\n"
      "\n"
      "Compiles every active indicator (not revoked, valid_from <= now < valid_until) of a\n"
      "STIX file or a stored collection into one index and matches it against each LOG\n"
@@ -115,6 +115,8 @@ static const struct {
      "  --threads N             threads that parse and look up text and EVE lines (1-64;\n"
      "                          default: the online CPUs; 1: all on one thread). Matches\n"
      "                          and their order are the same for every N\n"
+     "  --timing                time of reading the indicators, building the index and\n"
+     "                          scanning each LOG (and its MB/s) on standard error\n"
      "\n"
      "exit: 0 something matched, 1 nothing did, 2 usage, 3 an input or the store failed\n"
      "(a truncated gzip stream is reported with its offset).\n"},

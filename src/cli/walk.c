@@ -40,6 +40,14 @@ void cli_error(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+double cli_now_ms(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
 int cli_exit_for(kz_rc rc)
 {
     switch (rc) {
