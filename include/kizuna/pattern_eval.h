@@ -72,6 +72,10 @@ typedef struct {
 
 void kz_eval_result_free(kz_eval_result *r);
 
+/* STIX LIKE on one string, as the evaluator compares (both sides already in NFC): '%' any run of
+ * characters, '_' one UTF-8 character, every other byte itself; the whole of s must match. */
+bool kz_pattern_like(const char *s, size_t n, const char *pat, size_t pn);
+
 /*
  * Evaluates p over set. On KZ_OK *out says whether the pattern matches, and with which
  * observations (the caller frees it with kz_eval_result_free). Returns KZ_EINVAL for an

@@ -11,14 +11,20 @@
  *                ipv6-addr values that are bare addresses as their binary form;
  *   ISSUBSET     on ipv4-addr:value / ipv6-addr:value (or x_ref.value) with a CIDR: a binary
  *                prefix trie per address family (an address alone is /32 or /128);
- *   LIKE         translated to an anchored bytewise expression (% any bytes, _ one character
- *                counted as the evaluator counts it, everything else literal), and
- *   MATCHES      as written (PCRE syntax, Vectorscan UTF-8 mode, DOTALL, so a superset of the
- *                evaluator's matches), both in Vectorscan block-mode databases, two per
- *                (type, path): one bytewise for LIKE, one UTF-8 for MATCHES (scanned only over
- *                valid UTF-8; for other values every MATCHES atom of the group is a candidate).
- *                Their constants, and the values scanned, are put in Unicode NFC first, as the
- *                evaluator compares LIKE and MATCHES.
+ *   LIKE,        per (type, path) group: when the constant has a required literal (a byte
+ *   MATCHES      string every accepted value contains, index_lit.c), the literal goes into the
+ *                group's Vectorscan literal database, and a value holding it is then checked
+ *                with the comparison itself (LIKE as the evaluator does it, MATCHES with PCRE2
+ *                compiled as the evaluator compiles it). Without one, LIKE is translated to an
+ *                anchored bytewise expression (% any bytes, _ one character counted as the
+ *                evaluator counts it, everything else literal) and MATCHES goes as written
+ *                (PCRE syntax, Vectorscan UTF-8 mode, DOTALL, so a superset of the evaluator's
+ *                matches) into two full Vectorscan databases per group, one bytewise for LIKE,
+ *                one UTF-8 for MATCHES (scanned only over valid UTF-8; for other values every
+ *                such MATCHES atom of the group is a candidate). One scan for literals costs
+ *                little whatever their number; one of a thousand full expressions costs a few
+ *                hundred nanoseconds per value. Constants, and the values scanned, are put in
+ *                Unicode NFC first, as the evaluator compares LIKE and MATCHES.
  * Everything else (NOT, !=, <, >, <=, >=, ISSUPERSET, EXISTS, numbers, booleans, timestamps,
  * hex and binary constants) is not indexable.
  *
@@ -103,6 +109,10 @@ struct kz_index_scratch {
     bool oom;           /* a candidate could not be recorded in the callback */
     json_t *od;         /* the current record's observed-data, once built */
     kz_buf nfc;         /* a non-ASCII value in NFC, for the LIKE and MATCHES databases */
+    kz_sv cur_val;      /* that value, for the literal database's callback */
+    bool cur_utf8;      /* whether it is valid UTF-8 */
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
     kz_time now;
     bool have_now;
 };
@@ -316,7 +326,8 @@ static kz_rc compile_group(kz_index *ix, uint32_t g, int mode, kz_err *err)
         kz_ix_rx *bad;
         char msg[256];
         for (size_t i = 0; i < ix->nrx; i++) {
-            if (ix->rx[i].group != g || ix->rx[i].kind != kind || ix->rx[i].dropped)
+            if (ix->rx[i].group != g || ix->rx[i].kind != kind || ix->rx[i].dropped ||
+                ix->rx[i].lit != NULL)
                 continue;
             expr[n] = ix->rx[i].expr;
             flags[n] = HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY |
@@ -363,6 +374,60 @@ out:
     return rc;
 }
 
+/* Compiles the literal database of group g and the PCRE2 code of its MATCHES atoms that have a
+ * literal (as the evaluator compiles them, so that a confirmed hit is the evaluator's match). */
+static kz_rc compile_literals(kz_index *ix, uint32_t g, kz_err *err)
+{
+    const char **lit = NULL;
+    size_t *lens = NULL;
+    unsigned *flags = NULL, *ids = NULL, n = 0;
+    hs_compile_error_t *cerr = NULL;
+    kz_rc rc = KZ_ENOMEM;
+
+    if ((lit = calloc(ix->nrx + 1, sizeof *lit)) == NULL ||
+        (lens = calloc(ix->nrx + 1, sizeof *lens)) == NULL ||
+        (flags = calloc(ix->nrx + 1, sizeof *flags)) == NULL ||
+        (ids = calloc(ix->nrx + 1, sizeof *ids)) == NULL)
+        goto out;
+    for (size_t i = 0; i < ix->nrx; i++) {
+        kz_ix_rx *x = &ix->rx[i];
+        if (x->group != g || x->lit == NULL)
+            continue;
+        if (x->kind == KZ_IX_MATCHES) {
+            int code;
+            PCRE2_SIZE off;
+            x->re = pcre2_compile((PCRE2_SPTR)x->con, x->ncon, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
+                                  &code, &off, NULL);
+            if (x->re == NULL) {
+                char msg[256];
+                pcre2_get_error_message(code, (PCRE2_UCHAR *)msg, sizeof msg);
+                rc = kz_fail(err, KZ_EINVAL, "%s: MATCHES '%.100s' on %s:%s does not compile: %s",
+                             ix->ind[x->ind].id, x->con, ix->grp[g].type, ix->grp[g].path, msg);
+                goto out;
+            }
+        }
+        lit[n] = x->lit;
+        lens[n] = x->nlit;
+        flags[n] = HS_FLAG_SINGLEMATCH;
+        ids[n++] = (unsigned)i;
+    }
+    rc = KZ_OK;
+    if (n == 0)
+        goto out;
+    if (hs_compile_lit_multi(lit, flags, ids, lens, n, HS_MODE_BLOCK, NULL, &ix->grp[g].lit,
+                             &cerr) != HS_SUCCESS)
+        rc = kz_fail(err, KZ_EINVAL, "%s:%s: the literal database did not compile: %s",
+                     ix->grp[g].type, ix->grp[g].path, cerr ? cerr->message : "unknown error");
+out:
+    if (cerr != NULL)
+        hs_free_compile_error(cerr);
+    free(lit);
+    free(lens);
+    free(flags);
+    free(ids);
+    return rc;
+}
+
 kz_rc kz_index_build(kz_index *ix, kz_err *err)
 {
     kz_rc rc = KZ_OK;
@@ -371,9 +436,12 @@ kz_rc kz_index_build(kz_index *ix, kz_err *err)
         rc = kz_fail(err, KZ_EUSAGE, "the index is already built");
         goto out;
     }
-    for (uint32_t g = 0; g < ix->ngrp && rc == KZ_OK; g++)
+    for (uint32_t g = 0; g < ix->ngrp && rc == KZ_OK; g++) {
         for (int mode = 0; mode < 2 && rc == KZ_OK; mode++)
             rc = compile_group(ix, g, mode, err);
+        if (rc == KZ_OK)
+            rc = compile_literals(ix, g, err);
+    }
     if (rc != KZ_OK)
         goto out;
     rc = KZ_ENOMEM;
@@ -407,7 +475,10 @@ void kz_index_free(kz_index *ix)
     for (size_t i = 0; i < ix->ngrp; i++) {
         hs_free_database(ix->grp[i].db[0]);
         hs_free_database(ix->grp[i].db[1]);
+        hs_free_database(ix->grp[i].lit);
     }
+    for (size_t i = 0; i < ix->nrx; i++)
+        pcre2_code_free(ix->rx[i].re);
     while (ix->arena != NULL) {
         kz_ix_chunk *next = ix->arena->next;
         free(ix->arena);
@@ -446,11 +517,20 @@ kz_rc kz_index_scratch_new(const kz_index *ix, kz_index_scratch **out, kz_err *e
         goto out;
     s->ix = ix;
     kz_buf_init(&s->nfc, 0);
-    for (size_t g = 0; g < ix->ngrp; g++)
+    if ((s->md = pcre2_match_data_create(1, NULL)) == NULL ||
+        (s->mctx = pcre2_match_context_create(NULL)) == NULL)
+        goto out;
+    /* The evaluator's limits: a hit it would refuse for its cost is its to refuse. */
+    pcre2_set_match_limit(s->mctx, 1000000);
+    pcre2_set_depth_limit(s->mctx, 10000);
+    for (size_t g = 0; g < ix->ngrp; g++) {
         for (int m = 0; m < 2; m++)
             if (ix->grp[g].db[m] != NULL &&
                 hs_alloc_scratch(ix->grp[g].db[m], &s->hs) != HS_SUCCESS)
                 goto out;
+        if (ix->grp[g].lit != NULL && hs_alloc_scratch(ix->grp[g].lit, &s->hs) != HS_SUCCESS)
+            goto out;
+    }
     *out = s;
     s = NULL;
     rc = KZ_OK;
@@ -479,6 +559,8 @@ void kz_index_scratch_free(kz_index_scratch *s)
     free(s->cand);
     free(s->nbuf);
     kz_buf_free(&s->nfc);
+    pcre2_match_data_free(s->md);
+    pcre2_match_context_free(s->mctx);
     free(s);
 }
 
@@ -572,6 +654,33 @@ static int on_regex(unsigned int id, unsigned long long from, unsigned long long
     return 0;
 }
 
+/* The literal database's report: the literal of atom `id` is in the value; the atom's own
+ * comparison decides. A MATCHES on a value that is not UTF-8, or whose match PCRE2 gives up on,
+ * is left to the evaluator. */
+static int on_literal(unsigned int id, unsigned long long from, unsigned long long to,
+                      unsigned int flags, void *ctx)
+{
+    kz_index_scratch *s = ctx;
+    const kz_ix_rx *x = &s->ix->rx[id];
+    bool hit;
+
+    (void)from, (void)to, (void)flags;
+    if (x->kind == KZ_IX_LIKE) {
+        hit = kz_pattern_like(s->cur_val.p, s->cur_val.n, x->con, x->ncon);
+    } else if (!s->cur_utf8) {
+        hit = true;
+    } else {
+        int m = pcre2_match(x->re, (PCRE2_SPTR)(s->cur_val.n ? s->cur_val.p : ""), s->cur_val.n,
+                            0, 0, s->md, s->mctx);
+        hit = m != PCRE2_ERROR_NOMATCH;
+    }
+    if (hit && !cand_add(s, x->ind, s->cur_field)) {
+        s->oom = true;
+        return 1;
+    }
+    return 0;
+}
+
 /* Runs the regex databases of group g over a field value. */
 static kz_rc regex_hits(kz_index_scratch *s, uint32_t g, kz_sv v, uint32_t f, kz_err *err)
 {
@@ -588,6 +697,14 @@ static kz_rc regex_hits(kz_index_scratch *s, uint32_t g, kz_sv v, uint32_t f, kz
         rc = KZ_OK;
     else if (rc != KZ_OK)
         return kz_fail(err, rc, "out of memory");
+    if (grp->lit != NULL) {
+        s->cur_val = v;
+        s->cur_utf8 = valid;
+        e = hs_scan(grp->lit, v.n ? v.p : "", (unsigned)v.n, 0, s->hs, on_literal, s);
+        if (e != HS_SUCCESS && e != HS_SCAN_TERMINATED)
+            rc = kz_fail(err, KZ_EINVAL, "%s:%s: Vectorscan scan failed (error %d)", grp->type,
+                         grp->path, (int)e);
+    }
     for (int m = 0; m < 2 && rc == KZ_OK; m++) {
         if (grp->db[m] == NULL)
             continue;
@@ -595,7 +712,8 @@ static kz_rc regex_hits(kz_index_scratch *s, uint32_t g, kz_sv v, uint32_t f, kz
             /* Not scannable in UTF-8 mode: every MATCHES of the group is left to the evaluator. */
             for (size_t i = 0; i < s->ix->nrx && !s->oom; i++)
                 if (s->ix->rx[i].group == g && s->ix->rx[i].kind == KZ_IX_MATCHES &&
-                    !s->ix->rx[i].dropped && !cand_add(s, s->ix->rx[i].ind, f))
+                    s->ix->rx[i].lit == NULL && !s->ix->rx[i].dropped &&
+                    !cand_add(s, s->ix->rx[i].ind, f))
                     s->oom = true;
             continue;
         }

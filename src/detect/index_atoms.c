@@ -625,7 +625,9 @@ kz_rc kz_ix_atom_add(kz_index *ix, const kz_ix_atom *a, uint32_t ind)
     int family, len;
     unsigned char addr[16];
     kz_buf re, nfc;
-    kz_sv val;
+    kz_sv val, lit = {NULL, 0};
+    kz_ix_rx x;
+    char *litbuf = NULL;
     kz_rc rc = KZ_ENOMEM;
 
     kz_buf_init(&re, 0);
@@ -668,22 +670,33 @@ kz_rc kz_ix_atom_add(kz_index *ix, const kz_ix_atom *a, uint32_t ind)
         rc = KZ_OK;
     if (rc != KZ_OK)
         goto out;
-    if (a->kind == KZ_IX_LIKE)
-        rc = kz_ix_like_regex(val, &re);
-    else
-        rc = kz_buf_append(&re, val.p, val.n);
-    if (rc != KZ_OK)
-        goto out;
     rc = KZ_ENOMEM;
-    if (kz_grow(&ix->rx, &ix->caprx, ix->nrx, sizeof *ix->rx, 64) != KZ_OK)
+    if (kz_grow(&ix->rx, &ix->caprx, ix->nrx, sizeof *ix->rx, 64) != KZ_OK ||
+        (litbuf = malloc(val.n + 1)) == NULL)
         goto out;
-    ix->rx[ix->nrx] = (kz_ix_rx){(uint32_t)g, ind, kz_ix_arena_dup(ix, re.p, re.n), a->kind, false};
-    if (ix->rx[ix->nrx].expr == NULL)
+    x = (kz_ix_rx){.group = (uint32_t)g, .ind = ind, .kind = a->kind, .ncon = val.n};
+    if ((x.con = kz_ix_arena_dup(ix, val.p, val.n)) == NULL)
         goto out;
-    ix->nrx++;
+    if (a->kind == KZ_IX_LIKE ? kz_ix_like_literal(val, &lit)
+                              : kz_ix_regex_literal(val, litbuf, &lit.n)) {
+        if (a->kind == KZ_IX_MATCHES)
+            lit.p = litbuf;
+        if ((x.lit = kz_ix_arena_dup(ix, lit.p, lit.n)) == NULL)
+            goto out;
+        x.nlit = lit.n;
+    } else {
+        if ((rc = a->kind == KZ_IX_LIKE ? kz_ix_like_regex(val, &re)
+                                        : kz_buf_append(&re, val.p, val.n)) != KZ_OK)
+            goto out;
+        rc = KZ_ENOMEM;
+        if ((x.expr = kz_ix_arena_dup(ix, re.p, re.n)) == NULL)
+            goto out;
+    }
+    ix->rx[ix->nrx++] = x;
     ix->st.regex++;
     rc = KZ_OK;
 out:
+    free(litbuf);
     free(norm);
     kz_buf_free(&re);
     kz_buf_free(&nfc);

@@ -61,12 +61,24 @@ int kz_ix_norm_of(const char *type, const char *path);
 size_t kz_ix_normalise(int norm, kz_sv v, char *out);
 /* Parses "addr" or "addr/len"; family 4 or 6; a bare address has the full length. */
 bool kz_ix_cidr_parse(kz_sv s, int *family, unsigned char a[16], int *len);
+/* Shortest required literal worth looking for (index_lit.c). */
+#define KZ_IX_LIT_MIN 3
+/* A literal every value matching the LIKE pattern contains (a view into like); false if none of
+ * KZ_IX_LIT_MIN bytes or more. */
+bool kz_ix_like_literal(kz_sv like, kz_sv *lit);
+/* A literal every value the MATCHES expression (PCRE2, UTF) finds a match in contains, written
+ * into buf (expr.n bytes) with its length in *n; false when none is sure (see index_lit.c). */
+bool kz_ix_regex_literal(kz_sv expr, char *buf, size_t *n);
 /* Appends the Vectorscan expression equivalent to a LIKE constant (anchored, bytewise). */
 KZ_NODISCARD kz_rc kz_ix_like_regex(kz_sv like, kz_buf *out);
 
 /* ---- the index's storage (index_atoms.c) ---- */
 
 #include <hs/hs.h>
+#ifndef PCRE2_CODE_UNIT_WIDTH
+#define PCRE2_CODE_UNIT_WIDTH 8
+#endif
+#include <pcre2.h>
 
 #define ARENA_CHUNK (1u << 20)
 #define IND_SURE 1u
@@ -95,17 +107,26 @@ typedef struct {
     uint32_t post;
 } kz_ix_node;
 
+/* A LIKE or MATCHES atom. With a required literal it is looked for through the group's literal
+ * database and then checked itself (LIKE as the evaluator does, MATCHES with PCRE2); without one
+ * its Vectorscan expression goes into the group's full database of its kind. */
 typedef struct {
     uint32_t group, ind;
-    const char *expr; /* Vectorscan expression, NUL-terminated, in the arena */
-    int kind;         /* KZ_IX_LIKE or KZ_IX_MATCHES */
-    bool dropped;     /* refused by Vectorscan: its indicator became full only */
+    const char *expr;   /* Vectorscan expression (no literal), NUL-terminated, in the arena */
+    const char *con;    /* the constant in NFC: the LIKE pattern or the expression, in the arena */
+    size_t ncon;
+    const char *lit;    /* the required literal, in the arena, or NULL */
+    size_t nlit;
+    pcre2_code *re;     /* MATCHES with a literal: compiled as the evaluator compiles it */
+    int kind;           /* KZ_IX_LIKE or KZ_IX_MATCHES */
+    bool dropped;       /* refused by Vectorscan: its indicator became full only */
 } kz_ix_rx;
 
 typedef struct {
     const char *type, *path; /* canonical path */
     int norm;
-    hs_database_t *db[2]; /* [0] LIKE bytewise, [1] MATCHES UTF-8 */
+    hs_database_t *db[2]; /* [0] LIKE bytewise, [1] MATCHES UTF-8: atoms without a literal */
+    hs_database_t *lit;   /* the required literals of the other LIKE and MATCHES atoms */
 } kz_ix_group;
 
 typedef struct {

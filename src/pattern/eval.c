@@ -492,7 +492,7 @@ static size_t utf8_len(unsigned char c)
 }
 
 /* SQL LIKE: % any run of characters, _ one character (UTF-8), everything else literal. */
-static bool like_match(const char *s, size_t sn, const char *pat, size_t pn)
+bool kz_pattern_like(const char *s, size_t sn, const char *pat, size_t pn)
 {
     size_t si = 0, pi = 0, star_p = 0, star_s = 0;
     bool star = false;
@@ -656,7 +656,7 @@ static kz_rc apply_op(kz_eval *e, const kz_pattern_cmp *c, const json_t *v, bool
                 (rc = nfc(e, (kz_sv){c->value.bytes.p, c->value.bytes.n}, &e->nfc_con, &pat)) !=
                     KZ_OK)
                 return rc;
-            *res = like_match(s.p, s.n, pat.p, pat.n);
+            *res = kz_pattern_like(s.p, s.n, pat.p, pat.n);
             return spend(e, s.n / 64);
         }
         case KZ_PAT_OP_MATCHES: {

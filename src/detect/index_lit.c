@@ -1,0 +1,264 @@
+/*
+ * index_lit.c - required literals of LIKE patterns and MATCHES expressions (index_int.h).
+ *
+ * A required literal is a byte string that every value the comparison accepts contains. The
+ * index looks for the literals of all a group's LIKE and MATCHES atoms in one Vectorscan literal
+ * database (one pass over the value, a few nanoseconds a byte), and runs the comparison itself
+ * only on the atoms whose literal is there. Scanning a value against a thousand full expressions
+ * costs Vectorscan a few hundred nanoseconds whatever the value; most values contain none of the
+ * literals.
+ *
+ * LIKE: the longest run of characters between wildcards ('%', '_'); LIKE has no escape
+ * character, so every other byte stands for itself.
+ *
+ * MATCHES: the expression is read as a sequence of atoms at its top level, and the longest run of
+ * adjacent literal atoms each of which must occur once is kept. The reading is deliberately
+ * conservative: anything it does not fully understand ends a run (character classes, groups,
+ * escapes other than an escaped punctuation character, '.', anchors) or makes it give up (a '|'
+ * outside groups, inline options such as "(?i)" that change how the rest matches, "\Q", verbs,
+ * a '{' that does not open a quantifier, unbalanced brackets). A quantifier that allows zero
+ * ('?', '*', "{0,n}") takes its atom out of the run; one that repeats it ('+', "{n,m}") ends the
+ * run after it. A giving-up or a literal shorter than KZ_IX_LIT_MIN leaves the atom to the full
+ * expression database, as before.
+ */
+#include <string.h>
+
+#include "index_int.h"
+
+/* Pieces of URLs so common that a literal made only of one finds nearly every value. */
+static bool too_common(const char *p, size_t n)
+{
+    static const char *const common[] = {"http://", "https://", "ftp://", "http",  "https",
+                                         "://",     "www.",     ".com",   ".com/", "/index.",
+                                         ".html",   ".php",     ".htm",   ".exe"};
+
+    for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
+        if (strlen(common[i]) == n && memcmp(common[i], p, n) == 0)
+            return true;
+    return false;
+}
+
+/* Keeps p[0, n) as the best literal so far when it is better: longer, not too common. */
+static void consider(const char *p, size_t n, const char **best, size_t *bestn, bool *bestc)
+{
+    bool c;
+
+    if (n < KZ_IX_LIT_MIN)
+        return;
+    c = too_common(p, n);
+    if (*best == NULL || (*bestc && !c) || (*bestc == c && n > *bestn)) {
+        *best = p;
+        *bestn = n;
+        *bestc = c;
+    }
+}
+
+bool kz_ix_like_literal(kz_sv like, kz_sv *lit)
+{
+    const char *best = NULL;
+    size_t bestn = 0, run = 0;
+    bool bestc = false;
+
+    for (size_t i = 0; i <= like.n; i++) {
+        if (i == like.n || like.p[i] == '%' || like.p[i] == '_') {
+            consider(like.p + i - run, run, &best, &bestn, &bestc);
+            run = 0;
+        } else {
+            run++;
+        }
+    }
+    if (best == NULL)
+        return false;
+    *lit = (kz_sv){best, bestn};
+    return true;
+}
+
+/* Length of the UTF-8 character whose lead byte is c (1 for anything else). */
+static size_t char_len(unsigned char c)
+{
+    return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+}
+
+/* Skips a character class starting at re[i] == '['; returns the index after its ']' or 0. */
+static size_t skip_class(const char *re, size_t n, size_t i)
+{
+    i++;
+    if (i < n && re[i] == '^')
+        i++;
+    if (i < n && re[i] == ']') /* a leading ']' is literal */
+        i++;
+    while (i < n) {
+        if (re[i] == '\\') {
+            if (i + 1 < n && (re[i + 1] == 'Q' || re[i + 1] == 'c'))
+                return 0; /* \c takes the next character, which may be ']' */
+            i += 2;
+        } else if (re[i] == '[' && i + 1 < n && re[i + 1] == ':') {
+            const char *end = memchr(re + i + 2, ']', n - i - 2);
+            if (end == NULL)
+                return 0;
+            i = (size_t)(end - re) + 1; /* [:alpha:] */
+        } else if (re[i] == ']') {
+            return i + 1;
+        } else {
+            i++;
+        }
+    }
+    return 0;
+}
+
+/* Skips a group starting at re[i] == '('; returns the index after its ')' or 0. Gives up (0)
+ * on inline options that outlive the group they are in and on verbs. */
+static size_t skip_group(const char *re, size_t n, size_t i)
+{
+    int depth = 0;
+
+    if (i + 1 < n && re[i + 1] == '*')
+        return 0; /* (*VERB) */
+    while (i < n) {
+        char c = re[i];
+        if (c == '\\') {
+            if (i + 1 < n && (re[i + 1] == 'Q' || re[i + 1] == 'c'))
+                return 0;
+            i += 2;
+            continue;
+        }
+        if (c == '[') {
+            if ((i = skip_class(re, n, i)) == 0)
+                return 0;
+            continue;
+        }
+        if (c == '(') {
+            depth++;
+        } else if (c == ')' && --depth == 0) {
+            return i + 1;
+        }
+        i++;
+    }
+    return 0;
+}
+
+/* A quantifier at re[i]: its length (0 if none) and whether it allows zero repetitions. Gives up
+ * (*bad) on a '{' that is not a quantifier, which PCRE2 would read as a literal brace. */
+static size_t quantifier(const char *re, size_t n, size_t i, bool *zero, bool *bad)
+{
+    size_t j;
+    unsigned long lo = 0;
+
+    *zero = false;
+    if (i >= n)
+        return 0;
+    if (re[i] == '*' || re[i] == '?') {
+        *zero = true;
+        j = i + 1;
+    } else if (re[i] == '+') {
+        j = i + 1;
+    } else if (re[i] == '{') {
+        j = i + 1;
+        if (j >= n || re[j] < '0' || re[j] > '9') {
+            *bad = true;
+            return 0;
+        }
+        while (j < n && re[j] >= '0' && re[j] <= '9') {
+            if (lo < 100000)
+                lo = lo * 10 + (unsigned long)(re[j] - '0');
+            j++;
+        }
+        if (j < n && re[j] == ',')
+            for (j++; j < n && re[j] >= '0' && re[j] <= '9'; j++)
+                ;
+        if (j >= n || re[j] != '}') {
+            *bad = true;
+            return 0;
+        }
+        j++;
+        *zero = lo == 0;
+    } else {
+        return 0;
+    }
+    if (j < n && (re[j] == '?' || re[j] == '+')) /* lazy or possessive */
+        j++;
+    return j - i;
+}
+
+bool kz_ix_regex_literal(kz_sv expr, char *buf, size_t *nlit)
+{
+    const char *re = expr.p;
+    size_t n = expr.n, i = 0, run = 0, bestn = 0;
+    const char *best = NULL;
+    bool bestc = false, bad = false;
+    char *out = buf; /* runs are written one after another into buf */
+    size_t runat = 0;
+
+    while (i < n && !bad) {
+        char c = re[i];
+        size_t alen = 0; /* bytes the atom adds to the run (0: the atom is not a literal) */
+        size_t next, q;
+        bool zero, literal = false;
+        char one[4];
+
+        if (c == '|' || c == ')')
+            return false;
+        if (c == '(') {
+            if (i + 2 < n && re[i + 1] == '?' && re[i + 2] != ':' && re[i + 2] != '=' &&
+                re[i + 2] != '!' && re[i + 2] != '<' && re[i + 2] != '>' && re[i + 2] != 'P' &&
+                re[i + 2] != '#')
+                return false; /* (?i) and other options */
+            if ((next = skip_group(re, n, i)) == 0)
+                return false;
+        } else if (c == '[') {
+            if ((next = skip_class(re, n, i)) == 0)
+                return false;
+        } else if (c == '\\') {
+            unsigned char e;
+            if (i + 1 >= n)
+                return false;
+            e = (unsigned char)re[i + 1];
+            if (e >= 0x80)
+                return false;
+            if ((e >= '0' && e <= '9') || (e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z')) {
+                /* Escapes of one letter that read nothing after it (\d, \b, \n, ...) end a
+                 * run; the others (\1 and \12, \x41, \cX, \pL, \g1, \k<n>, \o{..}) may read
+                 * more characters than the reader would know: give up. */
+                if (strchr("dDwWsSbBAzZGhHvVRXKNntrfeaE", e) == NULL ||
+                    (i + 2 < n && (re[i + 2] == '{' || re[i + 2] == '<')))
+                    return false;
+                next = i + 2;
+            } else {
+                one[0] = (char)e;
+                alen = 1;
+                literal = true;
+                next = i + 2;
+            }
+        } else if (c == '.' || c == '^' || c == '$') {
+            next = i + 1;
+        } else if (c == '*' || c == '+' || c == '?' || c == '{') {
+            return false; /* a quantifier with nothing before it */
+        } else {
+            alen = char_len((unsigned char)c);
+            if (i + alen > n)
+                return false;
+            memcpy(one, re + i, alen);
+            literal = true;
+            next = i + alen;
+        }
+        q = quantifier(re, n, next, &zero, &bad);
+        if (bad)
+            return false;
+        if (literal && !zero) {
+            memcpy(out + runat + run, one, alen);
+            run += alen;
+        }
+        if (!literal || q > 0) { /* the run ends here */
+            consider(out + runat, run, &best, &bestn, &bestc);
+            runat += run;
+            run = 0;
+        }
+        i = next + q;
+    }
+    consider(out + runat, run, &best, &bestn, &bestc);
+    if (best == NULL)
+        return false;
+    memmove(buf, best, bestn);
+    *nlit = bestn;
+    return true;
+}
