@@ -169,24 +169,33 @@ static bool try_ipv6(kz_log_reader *r, const unsigned char *p, size_t n)
         else if (!(cls[p[i]] & C_HEX) && p[i] != '.')
             return false;
     }
-    return colons >= 2 && kz__rec_ip(r, (const char *)p, n, KZ__IP_ONLY);
+    /* Eight groups have seven colons, eight with a "::" at an end: a MAC address has more. */
+    return colons >= 2 && colons <= 8 && kz__rec_ip(r, (const char *)p, n, KZ__IP_ONLY);
 }
 
-/* One part of a token (no ':' in it): an e-mail address, an IPv4 address, a domain, a hash. */
-static void part(kz_log_reader *r, const unsigned char *p, size_t n)
+/* One part of a token (no ':' in it): an e-mail address, an IPv4 address, a domain, a hash.
+ * any and all are the OR and AND of the classes of p[0, n) when the caller has them (have). */
+static void part(kz_log_reader *r, const unsigned char *p, size_t n, bool have, unsigned any,
+                 unsigned all)
 {
-    unsigned any = 0, all = C_HEX;
     bool upper;
 
-    while (n > 0 && p[n - 1] == '.')
-        n--;
-    while (n > 0 && p[0] == '.') {
-        p++;
-        n--;
+    if (n > 0 && (p[n - 1] == '.' || p[0] == '.')) {
+        while (n > 0 && p[n - 1] == '.')
+            n--;
+        while (n > 0 && p[0] == '.') {
+            p++;
+            n--;
+        }
+        have = false;
     }
-    for (size_t i = 0; i < n; i++) {
-        any |= cls[p[i]];
-        all &= cls[p[i]];
+    if (!have) {
+        any = 0;
+        all = C_HEX;
+        for (size_t i = 0; i < n; i++) {
+            any |= cls[p[i]];
+            all &= cls[p[i]];
+        }
     }
     if (any & C_AT) {
         if (email_ok(p, n))
@@ -203,19 +212,21 @@ static void part(kz_log_reader *r, const unsigned char *p, size_t n)
     }
 }
 
-/* A token holding '.', ':' or '@'. */
-static void token(kz_log_reader *r, const unsigned char *p, size_t n, unsigned any)
+/* A token holding '.', ':' or '@'; any and all: the OR and AND of its bytes' classes. */
+static void token(kz_log_reader *r, const unsigned char *p, size_t n, unsigned any, unsigned all)
 {
     if (!(any & C_COLON)) {
-        part(r, p, n);
+        part(r, p, n, true, any, all);
         return;
     }
     if (try_ipv6(r, p, n))
         return;
+    /* A part shorter than 4 bytes is nothing: a domain has at least 4, an address 7, an e-mail
+     * address 6 and a hash 32. */
     for (size_t i = 0, s = 0; i <= n; i++)
         if (i == n || p[i] == ':') {
-            if (i > s)
-                part(r, p + s, i - s);
+            if (i >= s + 4)
+                part(r, p + s, i - s, false, 0, 0);
             s = i + 1;
         }
 }
@@ -380,7 +391,7 @@ kz__line_result kz__text_line(kz_log_reader *r, kz_sv line)
         if ((any & C_COLON) && url_scheme(p, s, j, n))
             j = url(r, p, s, j, n);
         else if (any & (C_DOT | C_COLON | C_AT))
-            token(r, p + s, j - s, any);
+            token(r, p + s, j - s, any, all);
         else if ((all & C_HEX) && (j - s == 32 || j - s == 40 || j - s == 64))
             (void)kz__rec_hash(r, "file", (const char *)p + s, j - s);
         i = done = j;
