@@ -474,6 +474,31 @@ static void test_index_like_and_matches_compare_in_unicode_nfc(void **state)
     kz_index_free(ix);
 }
 
+static void test_index_atoms_without_a_literal_use_the_full_databases(void **state)
+{
+    kz_index *ix = new_index();
+    hits h;
+
+    (void)state;
+    NEED_OBSERVED();
+    /* No piece of three bytes, a top-level alternation, an inline option: no required literal,
+     * so these go through the full expression databases; the ones beside them through the
+     * literal database. Both kinds in one group. */
+    add(ix, 1, "[url:value LIKE 'h_%/x']");
+    add(ix, 2, "[url:value MATCHES 'evil|bad']");
+    add(ix, 3, "[url:value MATCHES '(?i)/GATE\\\\.php']");
+    add(ix, 4, "[url:value LIKE '%/gate.php']");
+    build(ix);
+    assert_true(has((h = match1(ix, "url", "value", "http://a/x"), &h), 1));
+    assert_int_equal(match1(ix, "url", "value", "http://a/y").n, 0);
+    assert_true(has((h = match1(ix, "url", "value", "http://bad.example/"), &h), 2));
+    h = match1(ix, "url", "value", "http://a.example/gate.php");
+    assert_true(has(&h, 3) && has(&h, 4));
+    assert_true(has((h = match1(ix, "url", "value", "http://a.example/GATE.PHP"), &h), 3));
+    assert_int_equal(match1(ix, "url", "value", "http://a.example/gate.ph").n, 0);
+    kz_index_free(ix);
+}
+
 static void test_index_matches_vectorscan_refuses_is_full_only(void **state)
 {
     kz_index *ix = new_index();
@@ -868,6 +893,7 @@ int main(void)
         cmocka_unit_test(test_index_like_wildcards_and_escaping),
         cmocka_unit_test(test_index_matches_is_confirmed_by_the_evaluator),
         cmocka_unit_test(test_index_like_and_matches_compare_in_unicode_nfc),
+        cmocka_unit_test(test_index_atoms_without_a_literal_use_the_full_databases),
         cmocka_unit_test(test_index_matches_vectorscan_refuses_is_full_only),
         cmocka_unit_test(test_index_and_with_non_indexable_needs_both),
         cmocka_unit_test(test_index_or_with_non_indexable_side_is_full_only),
