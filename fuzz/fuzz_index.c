@@ -43,14 +43,14 @@ static void add_one(kz_index *ix, int n, const char *p, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const kz_field fields[] = {
-        {"ipv4-addr", "value", KZ_SV("198.51.100.7")},
-        {"ipv6-addr", "value", KZ_SV("2001:db8::1")},
-        {"domain-name", "value", KZ_SV("evil.example")},
-        {"url", "value", KZ_SV("http://evil.example/a.php?x=1")},
-        {"file", "hashes.MD5", KZ_SV("d41d8cd98f00b204e9800998ecf8427e")},
-        {"file", "name", KZ_SV("invoice.exe")},
-        {"network-traffic", "dst_port", KZ_SV("443")},
-        {"url", "value", KZ_SV("http://\xc3\xa9\xff/")},
+        {"ipv4-addr", "value", KZ_SV("198.51.100.7"), 0, false},
+        {"ipv6-addr", "value", KZ_SV("2001:db8::1"), 0, false},
+        {"domain-name", "value", KZ_SV("evil.example"), 0, false},
+        {"url", "value", KZ_SV("http://evil.example/a.php?x=1"), 0, false},
+        {"file", "hashes.MD5", KZ_SV("d41d8cd98f00b204e9800998ecf8427e"), 0, false},
+        {"file", "name", KZ_SV("invoice.exe"), 0, false},
+        {"network-traffic", "dst_port", KZ_SV("443"), 0, false},
+        {"url", "value", KZ_SV("http://\xc3\xa9\xff/"), 0, false},
     };
     kz_index *ix = NULL;
     kz_index_scratch *s = NULL;

@@ -51,6 +51,9 @@ typedef struct {
     const char *type; /* SCO type (static string) */
     const char *path; /* object path after "type:" as a pattern writes it (static string) */
     kz_sv value;
+    uint32_t ipv4; /* with has_ipv4: the ipv4-addr value as the reader parsed it (a.b.c.d is
+                    * a << 24 | b << 16 | c << 8 | d), so that the index need not parse it again */
+    bool has_ipv4;
 } kz_field;
 
 #define KZ_LOG_FIELDS_MAX 256 /* fields of one record; more are dropped and counted */

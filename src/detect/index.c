@@ -741,7 +741,17 @@ static void field_prep(kz_index_scratch *s, const kz_field *fd, kz_ix_pre *p, si
         return;
     if (p->c.group >= 0 || p->c.norm == KZ_IX_NORM_IP) {
         p->off = *used;
-        p->n = kz_ix_normalise(p->c.norm, fd->value, s->nbuf + p->off);
+        if (fd->has_ipv4 && p->c.norm == KZ_IX_NORM_IP) { /* parsed by the reader */
+            unsigned char *b = (unsigned char *)s->nbuf + p->off;
+            b[0] = 4;
+            b[1] = (unsigned char)(fd->ipv4 >> 24);
+            b[2] = (unsigned char)(fd->ipv4 >> 16);
+            b[3] = (unsigned char)(fd->ipv4 >> 8);
+            b[4] = (unsigned char)fd->ipv4;
+            p->n = 5;
+        } else {
+            p->n = kz_ix_normalise(p->c.norm, fd->value, s->nbuf + p->off);
+        }
         *used += p->n;
         if (p->c.group >= 0) {
             p->h = kz_ix_hash((uint32_t)p->c.group, s->nbuf + p->off, p->n);

@@ -572,8 +572,19 @@ void kz__rec_add(kz_log_reader *r, const char *type, const char *path, const cha
         r->dropped++;
         return;
     }
-    r->fields[r->nfields] = (kz_field){type, path, {p, n}};
+    r->fields[r->nfields] = (kz_field){type, path, {p, n}, 0, false};
     r->in_arena[r->nfields++] = false;
+}
+
+void kz__rec_add_ipv4(kz_log_reader *r, const char *p, size_t n, uint32_t addr)
+{
+    size_t before = r->nfields;
+
+    kz__rec_add(r, "ipv4-addr", "value", p, n);
+    if (r->nfields > before) {
+        r->fields[before].ipv4 = addr;
+        r->fields[before].has_ipv4 = true;
+    }
 }
 
 /* Adds the arena's bytes from off to its end as a field; drops them again if a duplicate. */
@@ -587,7 +598,7 @@ static void add_arena(kz_log_reader *r, const char *type, const char *path, size
         r->arena.n = off;
         return;
     }
-    r->fields[r->nfields] = (kz_field){type, path, {NULL, n}};
+    r->fields[r->nfields] = (kz_field){type, path, {NULL, n}, 0, false};
     r->aoff[r->nfields] = off;
     r->in_arena[r->nfields++] = true;
 }

@@ -136,6 +136,8 @@ void kz__rec_finish(kz_log_reader *r);
 
 /* Adds a field whose value is a view that stays valid until the next record. */
 void kz__rec_add(kz_log_reader *r, const char *type, const char *path, const char *p, size_t n);
+/* kz__rec_add of an ipv4-addr value already parsed into addr (see kz_field). */
+void kz__rec_add_ipv4(kz_log_reader *r, const char *p, size_t n, uint32_t addr);
 /* Adds a field whose value is copied (lower-cased when `lower`) into the record's arena. */
 void kz__rec_add_copy(kz_log_reader *r, const char *type, const char *path, const char *p,
                       size_t n, bool lower);

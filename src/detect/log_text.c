@@ -71,15 +71,20 @@ static const unsigned char cls[256] = {
     0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
 };
 
-/* True when p (n bytes) is an IPv4 address in dotted decimal without leading zeros. */
-static bool ipv4_ok(const unsigned char *p, size_t n)
+/* True when p (n bytes) is an IPv4 address in dotted decimal without leading zeros; *addr
+ * gets it as kz_field's ipv4 holds it. */
+static bool ipv4_ok(const unsigned char *p, size_t n, uint32_t *addr)
 {
     unsigned parts = 0, v = 0, digits = 0;
+    uint32_t a = 0;
 
+    if (n < 7 || n > 15)
+        return false;
     for (size_t i = 0; i <= n; i++) {
         if (i == n || p[i] == '.') {
             if (digits == 0 || v > 255 || ++parts > 4)
                 return false;
+            a = a << 8 | v;
             v = digits = 0;
             continue;
         }
@@ -87,6 +92,7 @@ static bool ipv4_ok(const unsigned char *p, size_t n)
             return false;
         v = v * 10 + (unsigned)(p[i] - '0');
     }
+    *addr = a;
     return parts == 4;
 }
 
@@ -178,6 +184,7 @@ static bool try_ipv6(kz_log_reader *r, const unsigned char *p, size_t n)
 static void part(kz_log_reader *r, const unsigned char *p, size_t n, bool have, unsigned any,
                  unsigned all)
 {
+    uint32_t addr;
     bool upper;
 
     if (n > 0 && (p[n - 1] == '.' || p[0] == '.')) {
@@ -202,8 +209,8 @@ static void part(kz_log_reader *r, const unsigned char *p, size_t n, bool have, 
             (void)kz__rec_email(r, (const char *)p, n);
     } else if (any & C_DOT) {
         if (!(any & C_ALPHA)) {
-            if (ipv4_ok(p, n))
-                kz__rec_add(r, "ipv4-addr", "value", (const char *)p, n);
+            if (ipv4_ok(p, n, &addr))
+                kz__rec_add_ipv4(r, (const char *)p, n, addr);
         } else if (domain_ok(p, n, &upper)) {
             add_domain(r, p, n, upper);
         }
@@ -255,6 +262,7 @@ static void url_host(kz_log_reader *r, const unsigned char *p, size_t n)
 {
     const unsigned char *at;
     size_t i = 0;
+    uint32_t addr;
     bool upper;
 
     while (i < n && p[i] != '/' && p[i] != '?' && p[i] != '#')
@@ -275,8 +283,8 @@ static void url_host(kz_log_reader *r, const unsigned char *p, size_t n)
     n = i;
     while (n > 0 && p[n - 1] == '.')
         n--;
-    if (ipv4_ok(p, n))
-        kz__rec_add(r, "ipv4-addr", "value", (const char *)p, n);
+    if (ipv4_ok(p, n, &addr))
+        kz__rec_add_ipv4(r, (const char *)p, n, addr);
     else if (domain_ok(p, n, &upper))
         add_domain(r, p, n, upper);
 }

@@ -234,7 +234,7 @@ static kz_rc consume(const kz_index *ix, kz_index_scratch *s, const kz_log_reade
 
         for (size_t f = 0; f < k->nfield; f++) {
             const scan_field *sf = &b->fields[k->field + f];
-            fields[f] = (kz_field){sf->type, sf->path, {b->vals.p + sf->off, sf->len}};
+            fields[f] = (kz_field){sf->type, sf->path, {b->vals.p + sf->off, sf->len}, 0, false};
         }
         rec = (kz_log_record){
             r->rec.file, k->line,   k->offset,

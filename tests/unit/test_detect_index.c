@@ -153,7 +153,7 @@ static hits match1(kz_index *ix, const char *type, const char *path, const char 
 {
     kz_index_scratch *s = NULL;
     kz_err err;
-    kz_field f = {type, path, kz_sv_c(value)};
+    kz_field f = {type, path, kz_sv_c(value), 0, false};
     hits h;
 
     assert_int_equal(kz_index_scratch_new(ix, &s, &err), KZ_OK);
@@ -177,7 +177,7 @@ static bool has(const hits *h, int n)
 /* Whether whole-pattern evaluation can run (kz_log_record_observed exists); skips otherwise. */
 static bool observed_ready(void)
 {
-    kz_field f = {"ipv4-addr", "value", KZ_SV("192.0.2.1")};
+    kz_field f = {"ipv4-addr", "value", KZ_SV("192.0.2.1"), 0, false};
     kz_log_record r = record(&f, 1, 0);
     json_t *od = NULL;
     kz_err err;
@@ -531,8 +531,9 @@ static void test_index_and_with_non_indexable_needs_both(void **state)
     kz_index_scratch *s = NULL;
     kz_index_stats st;
     kz_err err;
-    kz_field both[] = {{"file", "name", KZ_SV("a.exe")}, {"file", "size", KZ_SV("2000")}};
-    kz_field one[] = {{"file", "name", KZ_SV("a.exe")}};
+    kz_field both[] = {{"file", "name", KZ_SV("a.exe"), 0, false},
+                       {"file", "size", KZ_SV("2000"), 0, false}};
+    kz_field one[] = {{"file", "name", KZ_SV("a.exe"), 0, false}};
     hits h;
 
     (void)state;
@@ -581,8 +582,8 @@ static void test_index_or_with_non_indexable_side_is_full_only(void **state)
 static void test_index_not_evaluated_on_every_record(void **state)
 {
     kz_index *ix = new_index();
-    kz_field other = {"ipv4-addr", "value", KZ_SV("192.0.2.9")};
-    kz_field same = {"ipv4-addr", "value", KZ_SV("192.0.2.1")};
+    kz_field other = {"ipv4-addr", "value", KZ_SV("192.0.2.9"), 0, false};
+    kz_field same = {"ipv4-addr", "value", KZ_SV("192.0.2.1"), 0, false};
     kz_index_scratch *s = NULL;
     kz_err err;
     hits h;
@@ -679,9 +680,9 @@ static void test_index_and_across_two_records(void **state)
     kz_index *ix = new_index();
     kz_index_scratch *s = NULL;
     kz_err err;
-    kz_field a = {"domain-name", "value", KZ_SV("a.example")};
-    kz_field b = {"ipv4-addr", "value", KZ_SV("192.0.2.7")};
-    kz_field c = {"ipv4-addr", "value", KZ_SV("192.0.2.8")};
+    kz_field a = {"domain-name", "value", KZ_SV("a.example"), 0, false};
+    kz_field b = {"ipv4-addr", "value", KZ_SV("192.0.2.7"), 0, false};
+    kz_field c = {"ipv4-addr", "value", KZ_SV("192.0.2.8"), 0, false};
     hits h;
 
     (void)state;
@@ -703,8 +704,8 @@ static void test_index_followedby_keeps_order(void **state)
     kz_index *ix = new_index();
     kz_index_scratch *s = NULL;
     kz_err err;
-    kz_field a = {"domain-name", "value", KZ_SV("a.example")};
-    kz_field b = {"domain-name", "value", KZ_SV("b.example")};
+    kz_field a = {"domain-name", "value", KZ_SV("a.example"), 0, false};
+    kz_field b = {"domain-name", "value", KZ_SV("b.example"), 0, false};
 
     (void)state;
     NEED_OBSERVED();
@@ -723,8 +724,8 @@ static void test_index_within_bounds_the_window(void **state)
     kz_index *ix = new_index();
     kz_index_scratch *s = NULL;
     kz_err err;
-    kz_field a = {"domain-name", "value", KZ_SV("a.example")};
-    kz_field b = {"domain-name", "value", KZ_SV("b.example")};
+    kz_field a = {"domain-name", "value", KZ_SV("a.example"), 0, false};
+    kz_field b = {"domain-name", "value", KZ_SV("b.example"), 0, false};
     const char *p = "([domain-name:value = 'a.example'] AND [domain-name:value = 'b.example']) "
                     "WITHIN 60 SECONDS";
 
@@ -800,7 +801,7 @@ static void test_index_every_one_of_many_found_by_its_own_value(void **state)
     assert_int_equal(st.exact, MANY);
     assert_int_equal(kz_index_scratch_new(ix, &s, &err), KZ_OK);
     for (int i = 0; i < MANY; i++) {
-        kz_field f;
+        kz_field f = {0};
         hits h;
         many_value(i, &f.type, &f.path, v);
         f.value = kz_sv_c(v);
@@ -830,7 +831,7 @@ static void *thread_main(void *p)
 
     a->ok = kz_index_scratch_new(a->ix, &s, &err) == KZ_OK;
     for (int i = 0; a->ok && i < MANY; i++) {
-        kz_field f;
+        kz_field f = {0};
         kz_log_record r;
         hits h;
         many_value(i, &f.type, &f.path, v);
