@@ -23,8 +23,10 @@
  *     of the left side to have last_observed <= first_observed of every observation of the right.
  *     WITHIN n SECONDS: max(last_observed) - min(first_observed) <= n over the binding.
  *     START s STOP e: every observation has first_observed >= s and last_observed < e.
- *   - Strings compare by their UTF-8 bytes: case-sensitive, no Unicode normalisation (a
- *     precomposed and a decomposed character differ); LIKE's _ and MATCHES' . are one code point.
+ *   - =, !=, IN and the order operators compare strings by their UTF-8 bytes: case-sensitive,
+ *     no Unicode normalisation (a precomposed and a decomposed character differ). LIKE and
+ *     MATCHES put both sides in Unicode NFC first (as the reference matcher does), so there they
+ *     are the same; LIKE's _ and MATCHES' . are one code point of the normal form.
  */
 #ifndef KIZUNA_PATTERN_EVAL_H
 #define KIZUNA_PATTERN_EVAL_H
