@@ -195,8 +195,10 @@ static void test_regex_literal_is_in_every_match(void **state)
         pcre2_code *re = pcre2_compile((PCRE2_SPTR)exprs[i], PCRE2_ZERO_TERMINATED,
                                        PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
         assert_non_null(re);
-        if (lit == NULL)
+        if (lit == NULL) {
+            pcre2_code_free(re);
             continue;
+        }
         snprintf(litc, sizeof litc, "%s", lit);
         checked++;
         for (size_t j = 0; j < sizeof subjects / sizeof subjects[0]; j++) {
