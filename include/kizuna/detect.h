@@ -173,6 +173,22 @@ typedef struct {
 KZ_NODISCARD kz_rc kz_index_lookup(const kz_index *ix, kz_index_scratch *s,
                                    const kz_log_record *rec, const kz_index_cand **cands,
                                    size_t *ncands, kz_err *err);
+
+/*
+ * kz_index_lookup in two steps, so that the memory the lookups of one record wait for is asked
+ * for while another record is parsed or looked up: kz_index_prepare classifies, normalises and
+ * hashes rec's fields into one of KZ_INDEX_STAGES stages of the scratch and asks for the
+ * prefilter bits ahead; kz_index_lookup_prepared then looks them up (rec must still be the record
+ * given, its fields unchanged) with kz_index_lookup's result. Preparing a stage again forgets
+ * what it held.
+ */
+#define KZ_INDEX_STAGES 2
+KZ_NODISCARD kz_rc kz_index_prepare(const kz_index *ix, kz_index_scratch *s,
+                                    const kz_log_record *rec, int stage, kz_err *err);
+KZ_NODISCARD kz_rc kz_index_lookup_prepared(const kz_index *ix, kz_index_scratch *s,
+                                            const kz_log_record *rec, int stage,
+                                            const kz_index_cand **cands, size_t *ncands,
+                                            kz_err *err);
 KZ_NODISCARD kz_rc kz_index_confirm(const kz_index *ix, kz_index_scratch *s,
                                     const kz_log_record *rec, const kz_index_cand *cands,
                                     size_t ncands, kz_rc (*fn)(void *ctx, const kz_hit *h),

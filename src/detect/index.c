@@ -87,6 +87,16 @@ typedef struct {
 
 #define PRE_FIELDS 16
 
+/* The first fields of a record made ready (kz_index_prepare), so that the cache misses of their
+ * prefilter bits overlap with the work on another record. */
+typedef struct {
+    const kz_log_record *rec;
+    kz_ix_pre pre[PRE_FIELDS];
+    size_t n; /* fields prepared */
+    char *nbuf;
+    size_t ncap;
+} kz_ix_stage;
+
 typedef struct {
     json_t **od;
     kz_time *t;
@@ -100,10 +110,8 @@ struct kz_index_scratch {
     uint32_t gen;
     kz_index_cand *cand;
     size_t ncand, capcand;
-    char *nbuf;
-    size_t ncap;
+    kz_ix_stage stage[KZ_INDEX_STAGES];
     kz_ix_fc fc[FC_CACHE];
-    kz_ix_pre pre[PRE_FIELDS];
     kz_ix_win *win;
     uint32_t cur_field; /* the field being scanned, for the Vectorscan callback */
     bool oom;           /* a candidate could not be recorded in the callback */
@@ -557,7 +565,8 @@ void kz_index_scratch_free(kz_index_scratch *s)
     free(s->win);
     free(s->stamp);
     free(s->cand);
-    free(s->nbuf);
+    for (int i = 0; i < KZ_INDEX_STAGES; i++)
+        free(s->stage[i].nbuf);
     kz_buf_free(&s->nfc);
     pcre2_match_data_free(s->md);
     pcre2_match_context_free(s->mctx);
@@ -727,10 +736,11 @@ static kz_rc regex_hits(kz_index_scratch *s, uint32_t g, kz_sv v, uint32_t f, kz
     return rc;
 }
 
-/* Makes a field ready for its lookups: its class, its value normalised (into s->nbuf at *used)
+/* Makes a field ready for its lookups: its class, its value normalised (into nbuf at *used)
  * and hashed, and the prefilter bits it will test asked for ahead, so that the cache misses of
  * the fields of a record overlap instead of coming one after another. */
-static void field_prep(kz_index_scratch *s, const kz_field *fd, kz_ix_pre *p, size_t *used)
+static void field_prep(kz_index_scratch *s, const kz_field *fd, kz_ix_pre *p, char *nbuf,
+                       size_t *used)
 {
     const kz_index *ix = s->ix;
 
@@ -742,7 +752,7 @@ static void field_prep(kz_index_scratch *s, const kz_field *fd, kz_ix_pre *p, si
     if (p->c.group >= 0 || p->c.norm == KZ_IX_NORM_IP) {
         p->off = *used;
         if (fd->has_ipv4 && p->c.norm == KZ_IX_NORM_IP) { /* parsed by the reader */
-            unsigned char *b = (unsigned char *)s->nbuf + p->off;
+            unsigned char *b = (unsigned char *)nbuf + p->off;
             b[0] = 4;
             b[1] = (unsigned char)(fd->ipv4 >> 24);
             b[2] = (unsigned char)(fd->ipv4 >> 16);
@@ -750,25 +760,25 @@ static void field_prep(kz_index_scratch *s, const kz_field *fd, kz_ix_pre *p, si
             b[4] = (unsigned char)fd->ipv4;
             p->n = 5;
         } else {
-            p->n = kz_ix_normalise(p->c.norm, fd->value, s->nbuf + p->off);
+            p->n = kz_ix_normalise(p->c.norm, fd->value, nbuf + p->off);
         }
         *used += p->n;
         if (p->c.group >= 0) {
-            p->h = kz_ix_hash((uint32_t)p->c.group, s->nbuf + p->off, p->n);
+            p->h = kz_ix_hash((uint32_t)p->c.group, nbuf + p->off, p->n);
             if (ix->bloom != NULL)
                 __builtin_prefetch(ix->bloom + ((kz_ix_bloom_mix(p->h) & ix->bloom_mask) << 3));
         }
-        if (p->n == 5 && s->nbuf[p->off] == 4 && ix->v4_24 != NULL) {
-            const unsigned char *a = (const unsigned char *)s->nbuf + p->off + 1;
+        if (p->n == 5 && nbuf[p->off] == 4 && ix->v4_24 != NULL) {
+            const unsigned char *a = (const unsigned char *)nbuf + p->off + 1;
             __builtin_prefetch(ix->v4_24 +
                                (((uint32_t)a[0] << 16 | (uint32_t)a[1] << 8 | a[2]) >> 6));
         }
     }
     if (p->c.is_value && ix->ref_group >= 0) {
         p->roff = *used;
-        p->rn = kz_ix_normalise(KZ_IX_NORM_REF, fd->value, s->nbuf + p->roff);
+        p->rn = kz_ix_normalise(KZ_IX_NORM_REF, fd->value, nbuf + p->roff);
         *used += p->rn;
-        p->rh = kz_ix_hash((uint32_t)ix->ref_group, s->nbuf + p->roff, p->rn);
+        p->rh = kz_ix_hash((uint32_t)ix->ref_group, nbuf + p->roff, p->rn);
         if (ix->bloom != NULL)
             __builtin_prefetch(ix->bloom + ((kz_ix_bloom_mix(p->rh) & ix->bloom_mask) << 3));
     }
@@ -776,11 +786,11 @@ static void field_prep(kz_index_scratch *s, const kz_field *fd, kz_ix_pre *p, si
 
 /* Looks up every atom a prepared field can hit: exact table, trie, the reference table, the
  * group's expressions, in that order. */
-static kz_rc field_hits(kz_index_scratch *s, const kz_field *fd, const kz_ix_pre *p, uint32_t f,
-                        kz_err *err)
+static kz_rc field_hits(kz_index_scratch *s, const kz_field *fd, const kz_ix_pre *p,
+                        const char *nbuf, uint32_t f, kz_err *err)
 {
     const kz_index *ix = s->ix;
-    const char *v = s->nbuf + p->off;
+    const char *v = nbuf + p->off;
     kz_rc rc = KZ_ENOMEM;
 
     if (p->skip) {
@@ -795,7 +805,7 @@ static kz_rc field_hits(kz_index_scratch *s, const kz_field *fd, const kz_ix_pre
             goto out;
     }
     if (p->c.is_value && ix->ref_group >= 0 &&
-        !exact_hits(s, p->rh, (uint32_t)ix->ref_group, s->nbuf + p->roff, p->rn, f))
+        !exact_hits(s, p->rh, (uint32_t)ix->ref_group, nbuf + p->roff, p->rn, f))
         goto out;
     rc = KZ_OK;
     if (p->c.group >= 0)
@@ -806,27 +816,35 @@ out:
     return rc;
 }
 
-/* Looks up the fields [from, to) of a record (at most PRE_FIELDS): all prepared first. */
-static kz_rc fields_hits(kz_index_scratch *s, const kz_log_record *rec, size_t from, size_t to,
-                         kz_err *err)
+/* Prepares the fields [from, to) of a record (at most PRE_FIELDS) in stage st. */
+static kz_rc fields_prep(kz_index_scratch *s, kz_ix_stage *st, const kz_log_record *rec,
+                         size_t from, size_t to, kz_err *err)
 {
     size_t need = 0, used = 0;
-    kz_rc rc = KZ_OK;
 
     for (size_t i = from; i < to; i++)
         if (rec->fields[i].value.n <= UINT32_MAX)
             need += 2 * (rec->fields[i].value.n + KZ_IX_NORM_EXTRA);
-    if (s->ncap < need) {
-        char *nb = realloc(s->nbuf, need);
+    if (st->ncap < need) {
+        char *nb = realloc(st->nbuf, need);
         if (nb == NULL)
             return kz_fail(err, KZ_ENOMEM, "out of memory");
-        s->nbuf = nb;
-        s->ncap = need;
+        st->nbuf = nb;
+        st->ncap = need;
     }
     for (size_t i = from; i < to; i++)
-        field_prep(s, &rec->fields[i], &s->pre[i - from], &used);
+        field_prep(s, &rec->fields[i], &st->pre[i - from], st->nbuf, &used);
+    return KZ_OK;
+}
+
+/* Looks up the prepared fields [from, to) of stage st. */
+static kz_rc fields_hits(kz_index_scratch *s, const kz_ix_stage *st, const kz_log_record *rec,
+                         size_t from, size_t to, kz_err *err)
+{
+    kz_rc rc = KZ_OK;
+
     for (size_t i = from; i < to && rc == KZ_OK; i++)
-        rc = field_hits(s, &rec->fields[i], &s->pre[i - from], (uint32_t)i, err);
+        rc = field_hits(s, &rec->fields[i], &st->pre[i - from], st->nbuf, (uint32_t)i, err);
     return rc;
 }
 
@@ -938,27 +956,59 @@ out:
     return rc;
 }
 
-kz_rc kz_index_lookup(const kz_index *ix, kz_index_scratch *s, const kz_log_record *rec,
-                      const kz_index_cand **cands, size_t *ncands, kz_err *err)
+static size_t nfields_of(const kz_log_record *rec)
 {
+    return rec->nfields < UINT32_MAX ? rec->nfields : UINT32_MAX;
+}
+
+kz_rc kz_index_prepare(const kz_index *ix, kz_index_scratch *s, const kz_log_record *rec,
+                       int stage, kz_err *err)
+{
+    kz_ix_stage *st;
+    size_t n = nfields_of(rec);
+    kz_rc rc;
+
+    if (!ix->built || s->ix != ix || stage < 0 || stage >= KZ_INDEX_STAGES)
+        return kz_fail(err, KZ_EUSAGE,
+                       "kz_index_prepare needs a built index, a scratch made for it and a stage");
+    st = &s->stage[stage];
+    st->rec = NULL;
+    st->n = n < PRE_FIELDS ? n : PRE_FIELDS;
+    if ((rc = fields_prep(s, st, rec, 0, st->n, err)) != KZ_OK)
+        return rc;
+    st->rec = rec;
+    return KZ_OK;
+}
+
+kz_rc kz_index_lookup_prepared(const kz_index *ix, kz_index_scratch *s, const kz_log_record *rec,
+                               int stage, const kz_index_cand **cands, size_t *ncands,
+                               kz_err *err)
+{
+    kz_ix_stage *st;
+    size_t n = nfields_of(rec);
     kz_rc rc = KZ_EUSAGE;
 
     *cands = NULL;
     *ncands = 0;
-    if (!ix->built || s->ix != ix) {
-        kz_fail(err, rc, "kz_index_lookup needs a built index and a scratch made for it");
+    if (!ix->built || s->ix != ix || stage < 0 || stage >= KZ_INDEX_STAGES ||
+        s->stage[stage].rec != rec) {
+        kz_fail(err, rc, "kz_index_lookup_prepared needs the record kz_index_prepare was given");
         goto out;
     }
+    st = &s->stage[stage];
+    st->rec = NULL;
     if (++s->gen == 0) {
         memset(s->stamp, 0, (ix->nind + 1) * sizeof *s->stamp);
         s->gen = 1;
     }
     s->ncand = 0;
     s->oom = false;
-    rc = KZ_OK;
-    for (size_t i = 0; i < rec->nfields && i < UINT32_MAX && rc == KZ_OK; i += PRE_FIELDS) {
-        size_t to = rec->nfields - i > PRE_FIELDS ? i + PRE_FIELDS : rec->nfields;
-        rc = fields_hits(s, rec, i, to < UINT32_MAX ? to : UINT32_MAX, err);
+    rc = fields_hits(s, st, rec, 0, st->n, err);
+    /* A record with more fields than a stage holds: the rest a chunk at a time. */
+    for (size_t i = st->n; i < n && rc == KZ_OK; i += PRE_FIELDS) {
+        size_t to = n - i > PRE_FIELDS ? i + PRE_FIELDS : n;
+        if ((rc = fields_prep(s, st, rec, i, to, err)) == KZ_OK)
+            rc = fields_hits(s, st, rec, i, to, err);
     }
     if (rc != KZ_OK)
         goto out;
@@ -973,6 +1023,21 @@ kz_rc kz_index_lookup(const kz_index *ix, kz_index_scratch *s, const kz_log_reco
     rc = KZ_OK;
 out:
     return rc;
+}
+
+kz_rc kz_index_lookup(const kz_index *ix, kz_index_scratch *s, const kz_log_record *rec,
+                      const kz_index_cand **cands, size_t *ncands, kz_err *err)
+{
+    kz_rc rc;
+
+    *cands = NULL;
+    *ncands = 0;
+    if (!ix->built || s->ix != ix)
+        return kz_fail(err, KZ_EUSAGE,
+                       "kz_index_lookup needs a built index and a scratch made for it");
+    if ((rc = kz_index_prepare(ix, s, rec, 0, err)) != KZ_OK)
+        return rc;
+    return kz_index_lookup_prepared(ix, s, rec, 0, cands, ncands, err);
 }
 
 kz_rc kz_index_confirm(const kz_index *ix, kz_index_scratch *s, const kz_log_record *rec,

@@ -527,6 +527,7 @@ void kz__rec_reset(kz_log_reader *r)
     r->nfields = 0;
     r->arena.n = 0;
     r->rec.has_time = false;
+    r->rec.time = (kz_time){0, 0, 0}; /* no time left over from the line before */
     r->rec.log = "";
     if (r->doc != NULL) {
         json_decref(r->doc);

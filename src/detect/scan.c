@@ -14,6 +14,12 @@
  *
  *   read + frame ─> [batch slots: FILLED] ─> workers: parse, look up ─> [DONE] ─> confirm, fn
  *   (caller)                                                                       (caller)
+ *
+ * A worker keeps two lines in flight (two parsers, the index's two stages): line i is parsed and
+ * prepared, its prefilter bits asked for, before line i-1 is looked up, so that the memory one
+ * waits for arrives while the other is worked on. On one thread the same batches are read,
+ * worked and confirmed in turn by the calling thread. Logs whose lines are not read apart
+ * (Zeek TSV, whose header lines rule the lines after them; STIX) go record by record.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -71,7 +77,7 @@ typedef struct scan_par scan_par;
 /* A worker thread's own state. */
 typedef struct {
     scan_par *sp;
-    kz_log_reader *parser;
+    kz_log_reader *parser[KZ_INDEX_STAGES]; /* one per index stage: two records alive at once */
     kz_index_scratch *scratch;
     pthread_t tid;
     bool started;
@@ -88,6 +94,7 @@ struct scan_par {
     bool stop;
     scan_worker *w;
     int nw;
+    kz_index_scratch *caller_scratch; /* inline: the one worker uses the caller's scratch */
 };
 
 /* Keeps a record with its candidates in batch b. */
@@ -120,27 +127,51 @@ static kz_rc keep(scan_batch *b, size_t li, const kz_log_record *rec, const kz_i
     return KZ_OK;
 }
 
-/* A worker's part of one batch: each line parsed, looked up, kept when it has candidates. */
+/* Looks up a prepared record and keeps it in b when it has candidates. */
+static void finish(scan_worker *w, scan_batch *b, size_t li, const kz_log_record *rec, int stage)
+{
+    const kz_index_cand *c;
+    size_t nc;
+
+    if ((b->rc = kz_index_lookup_prepared(w->sp->ix, w->scratch, rec, stage, &c, &nc, &b->err)) ==
+            KZ_OK &&
+        nc > 0 && (b->rc = keep(b, li, rec, c, nc)) == KZ_ENOMEM)
+        kz_fail(&b->err, b->rc, "out of memory");
+    if (b->rc != KZ_OK)
+        b->err_line = b->lines[li].lineno;
+}
+
+/* A worker's part of one batch: each line parsed, looked up, kept when it has candidates. Two
+ * lines are in flight: line i is parsed and prepared (its prefilter bits asked for) before line
+ * i-1 is looked up, so that the cache misses of the one overlap with the work on the other. */
 static void work_batch(scan_worker *w, scan_batch *b)
 {
+    const kz_log_record *prev = NULL;
+    size_t prev_i = 0;
+    int stage = 0; /* of the next line; prev is in the other */
+
     b->nrecs = b->nfields = b->ncands = 0;
     kz_buf_reset(&b->vals);
     b->rc = KZ_OK;
     for (size_t i = 0; i < b->nlines && b->rc == KZ_OK; i++) {
         const scan_line *l = &b->lines[i];
         const kz_log_record *rec = kz_log_parse_line(
-            w->parser, (kz_sv){b->bytes.p + l->off, l->len}, l->lineno, l->offset);
-        const kz_index_cand *c;
-        size_t nc;
+            w->parser[stage], (kz_sv){b->bytes.p + l->off, l->len}, l->lineno, l->offset);
 
-        if (rec == NULL)
-            continue;
-        if ((b->rc = kz_index_lookup(w->sp->ix, w->scratch, rec, &c, &nc, &b->err)) == KZ_OK &&
-            nc > 0 && (b->rc = keep(b, i, rec, c, nc)) == KZ_ENOMEM)
-            kz_fail(&b->err, b->rc, "out of memory");
-        if (b->rc != KZ_OK)
+        if (rec != NULL &&
+            (b->rc = kz_index_prepare(w->sp->ix, w->scratch, rec, stage, &b->err)) != KZ_OK) {
             b->err_line = l->lineno;
+            break;
+        }
+        if (prev != NULL)
+            finish(w, b, prev_i, prev, stage ^ 1);
+        prev = rec;
+        prev_i = i;
+        if (rec != NULL)
+            stage ^= 1;
     }
+    if (prev != NULL && b->rc == KZ_OK)
+        finish(w, b, prev_i, prev, stage ^ 1);
 }
 
 /* A worker thread: takes the next filled batch, works on it, gives it back; until stop. */
@@ -252,6 +283,16 @@ static kz_rc consume(const kz_index *ix, kz_index_scratch *s, const kz_log_reade
 }
 
 /* Stops the workers and frees everything (accepts a partly made state). */
+static void batch_free(scan_batch *b)
+{
+    kz_buf_free(&b->bytes);
+    kz_buf_free(&b->vals);
+    free(b->lines);
+    free(b->recs);
+    free(b->fields);
+    free(b->cands);
+}
+
 static void par_free(scan_par *sp, kz_log_reader *r)
 {
     pthread_mutex_lock(&sp->mu);
@@ -261,20 +302,16 @@ static void par_free(scan_par *sp, kz_log_reader *r)
     for (int i = 0; i < sp->nw; i++) {
         if (sp->w[i].started)
             pthread_join(sp->w[i].tid, NULL);
-        if (sp->w[i].parser != NULL)
-            kz_log_counts_merge(r, sp->w[i].parser);
-        kz_log_free(sp->w[i].parser);
-        kz_index_scratch_free(sp->w[i].scratch);
+        for (int k = 0; k < KZ_INDEX_STAGES; k++) {
+            if (sp->w[i].parser[k] != NULL)
+                kz_log_counts_merge(r, sp->w[i].parser[k]);
+            kz_log_free(sp->w[i].parser[k]);
+        }
+        if (sp->w[i].scratch != sp->caller_scratch)
+            kz_index_scratch_free(sp->w[i].scratch);
     }
-    for (size_t i = 0; i < sp->nslots; i++) {
-        scan_batch *b = &sp->slot[i];
-        kz_buf_free(&b->bytes);
-        kz_buf_free(&b->vals);
-        free(b->lines);
-        free(b->recs);
-        free(b->fields);
-        free(b->cands);
-    }
+    for (size_t i = 0; i < sp->nslots; i++)
+        batch_free(&sp->slot[i]);
     free(sp->slot);
     free(sp->w);
     pthread_cond_destroy(&sp->work);
@@ -311,7 +348,8 @@ static kz_rc scan_threads(const kz_index *ix, kz_index_scratch *s, kz_log_reader
     for (sp.nw = 0; sp.nw < threads; sp.nw++) {
         scan_worker *w = &sp.w[sp.nw];
         w->sp = &sp;
-        if ((rc = kz_log_parser_new(r, &w->parser, err)) != KZ_OK ||
+        if ((rc = kz_log_parser_new(r, &w->parser[0], err)) != KZ_OK ||
+            (rc = kz_log_parser_new(r, &w->parser[1], err)) != KZ_OK ||
             (rc = kz_index_scratch_new(ix, &w->scratch, err)) != KZ_OK)
             goto out;
         if (pthread_create(&w->tid, NULL, worker_main, w) != 0) {
@@ -358,6 +396,58 @@ out:
     return rc;
 }
 
+/* The scan on the calling thread alone, batch by batch as a worker takes them (two lines in
+ * flight), confirming each batch when it is looked up. */
+static kz_rc scan_inline(const kz_index *ix, kz_index_scratch *s, kz_log_reader *r, kz_scan_fn fn,
+                         void *ctx, uint64_t *line, kz_err *err)
+{
+    scan_par sp;
+    scan_batch b;
+    kz_field *fields = NULL;
+    bool end = false;
+    kz_rc rc = KZ_ENOMEM, read_rc = KZ_OK;
+    kz_err read_err;
+
+    memset(&sp, 0, sizeof sp);
+    memset(&b, 0, sizeof b);
+    kz_buf_init(&b.bytes, 0);
+    kz_buf_init(&b.vals, 0);
+    sp.ix = ix;
+    sp.caller_scratch = s;
+    if ((sp.w = calloc(1, sizeof *sp.w)) == NULL ||
+        (fields = malloc(KZ_LOG_FIELDS_MAX * sizeof *fields)) == NULL) {
+        kz_fail(err, rc, "out of memory");
+        goto out;
+    }
+    sp.nw = 1;
+    sp.w[0] = (scan_worker){.sp = &sp, .scratch = s};
+    if ((rc = kz_log_parser_new(r, &sp.w[0].parser[0], err)) != KZ_OK ||
+        (rc = kz_log_parser_new(r, &sp.w[0].parser[1], err)) != KZ_OK)
+        goto out;
+    while (rc == KZ_OK && !end) {
+        if ((read_rc = fill_batch(r, &b, &end, &read_err)) != KZ_OK)
+            end = true; /* the lines before the error are still matched */
+        if (b.nlines == 0)
+            continue;
+        work_batch(&sp.w[0], &b);
+        rc = consume(ix, s, r, &b, fields, fn, ctx, line, err);
+    }
+    if (rc == KZ_OK && read_rc != KZ_OK) {
+        rc = read_rc;
+        *err = read_err;
+    }
+out:
+    for (int k = 0; sp.w != NULL && k < KZ_INDEX_STAGES; k++) {
+        if (sp.w[0].parser[k] != NULL)
+            kz_log_counts_merge(r, sp.w[0].parser[k]);
+        kz_log_free(sp.w[0].parser[k]);
+    }
+    free(sp.w);
+    batch_free(&b);
+    free(fields);
+    return rc;
+}
+
 kz_rc kz_scan_log(const kz_index *ix, kz_index_scratch *s, kz_log_reader *r, int threads,
                   kz_scan_fn fn, void *ctx, uint64_t *line, kz_err *err)
 {
@@ -367,8 +457,9 @@ kz_rc kz_scan_log(const kz_index *ix, kz_index_scratch *s, kz_log_reader *r, int
     *line = 0;
     if (threads > THREADS_MAX)
         threads = THREADS_MAX;
-    if (threads > 1 && kz_log_lines_apart(r))
-        return scan_threads(ix, s, r, threads, fn, ctx, line, err);
+    if (kz_log_lines_apart(r))
+        return threads > 1 ? scan_threads(ix, s, r, threads, fn, ctx, line, err)
+                           : scan_inline(ix, s, r, fn, ctx, line, err);
     for (;;) {
         const kz_index_cand *c;
         size_t nc;
