@@ -75,32 +75,41 @@ static const unsigned char cls[256] = {
  * gets it as kz_field's ipv4 holds it. */
 static bool ipv4_ok(const unsigned char *p, size_t n, uint32_t *addr)
 {
-    unsigned parts = 0, v = 0, digits = 0;
     uint32_t a = 0;
+    size_t i = 0;
 
     if (n < 7 || n > 15)
         return false;
-    for (size_t i = 0; i <= n; i++) {
-        if (i == n || p[i] == '.') {
-            if (digits == 0 || v > 255 || ++parts > 4)
-                return false;
-            a = a << 8 | v;
-            v = digits = 0;
-            continue;
-        }
-        if (!(cls[p[i]] & C_DIGIT) || (digits == 1 && v == 0) || ++digits > 3)
+    for (int part = 0; part < 4; part++) {
+        unsigned v, d;
+        if (part > 0 && (i >= n || p[i++] != '.'))
             return false;
-        v = v * 10 + (unsigned)(p[i] - '0');
+        if (i >= n || (v = (unsigned)p[i] - '0') > 9)
+            return false;
+        i++;
+        if (i < n && (d = (unsigned)p[i] - '0') <= 9) {
+            if (v == 0) /* a leading zero */
+                return false;
+            v = v * 10 + d;
+            i++;
+            if (i < n && (d = (unsigned)p[i] - '0') <= 9) {
+                v = v * 10 + d;
+                i++;
+                if (v > 255)
+                    return false;
+            }
+        }
+        a = a << 8 | v;
     }
     *addr = a;
-    return parts == 4;
+    return i == n;
 }
 
 /* True when p is a domain name by the strict rule above; *upper says whether it has capitals. */
 static bool domain_ok(const unsigned char *p, size_t n, bool *upper)
 {
     size_t label = 0, labels = 0, last = 0;
-    bool tld_alpha = true;
+    bool tld_alpha = true, alpha = true; /* alpha: the label so far is all letters */
 
     *upper = false;
     if (n < 4 || n > 253)
@@ -111,9 +120,8 @@ static bool domain_ok(const unsigned char *p, size_t n, bool *upper)
                 return false;
             labels++;
             last = i - label;
-            tld_alpha = true;
-            for (size_t k = last; k < i && tld_alpha; k++)
-                tld_alpha = (cls[p[k]] & C_ALPHA) != 0;
+            tld_alpha = alpha;
+            alpha = true;
             label = 0;
             continue;
         }
@@ -121,6 +129,8 @@ static bool domain_ok(const unsigned char *p, size_t n, bool *upper)
             *upper |= p[i] <= 'Z';
         } else if (!(cls[p[i]] & C_DIGIT) && !(p[i] == '-' && label > 0)) {
             return false;
+        } else {
+            alpha = false;
         }
         label++;
     }
