@@ -698,6 +698,8 @@ static kz_rc regex_hits(kz_index_scratch *s, uint32_t g, kz_sv v, uint32_t f, kz
     hs_error_t e;
     bool valid;
 
+    if (grp->lit == NULL && grp->db[0] == NULL && grp->db[1] == NULL)
+        return KZ_OK; /* no LIKE or MATCHES on this (type, path) */
     s->cur_field = f;
     /* Both databases hold their constants in NFC (as the evaluator compares); so is the value. */
     rc = kz_utf8_nfc(v, &s->nfc, &v);

@@ -431,9 +431,17 @@ uint32_t kz_ix_hash(uint32_t group, const char *p, size_t n)
         p += 8;
         n -= 8;
     }
-    if (n > 0) {
-        uint64_t w = 0;
-        memcpy(&w, p, n);
+    if (n > 0) { /* 1-7 bytes: two overlapping loads rather than a copy of n bytes */
+        uint64_t w;
+        if (n >= 4) {
+            uint32_t lo, hi;
+            memcpy(&lo, p, 4);
+            memcpy(&hi, p + n - 4, 4);
+            w = (uint64_t)lo | (uint64_t)hi << 32;
+        } else {
+            w = (uint64_t)(unsigned char)p[0] | (uint64_t)(unsigned char)p[n / 2] << 8 |
+                (uint64_t)(unsigned char)p[n - 1] << 16;
+        }
         h = (h ^ w) * 0x100000001b3ull;
     }
     h ^= h >> 33;

@@ -710,12 +710,14 @@ bool kz__rec_hash(kz_log_reader *r, const char *type, const char *p, size_t n)
             copy = true;
             continue;
         }
-        if (kz_hexval((unsigned char)c) < 0 || k == sizeof hex)
-            return false;
         if (c >= 'A' && c <= 'F') {
             copy = true;
             c = (char)(c + 32);
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            return false;
         }
+        if (k == sizeof hex)
+            return false;
         hex[k++] = c;
     }
     if (k == 32)
