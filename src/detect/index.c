@@ -79,6 +79,7 @@ typedef struct {
 typedef struct {
     kz_ix_fc c;      /* its class (a copy: the cache may change under it) */
     bool skip;       /* too long to be any atom */
+    bool no_exact;   /* an IPv4 address in a /16 without exact IPv4 values */
     size_t off, n;   /* its normalised value in the scratch's nbuf */
     uint32_t h;      /* and its hash in the class's group */
     size_t roff, rn; /* the same for the reference group (x_ref.value) */
@@ -748,6 +749,7 @@ static void field_prep(kz_index_scratch *s, const kz_field *fd, kz_ix_pre *p, ch
 
     p->c = *field_class(s, fd);
     p->n = p->rn = 0;
+    p->no_exact = false;
     p->skip = fd->value.n > UINT32_MAX; /* no atom is that long */
     if (p->skip)
         return;
@@ -765,15 +767,21 @@ static void field_prep(kz_index_scratch *s, const kz_field *fd, kz_ix_pre *p, ch
             p->n = kz_ix_normalise(p->c.norm, fd->value, nbuf + p->off);
         }
         *used += p->n;
-        if (p->c.group >= 0) {
+        if (p->c.norm == KZ_IX_NORM_IP && p->n == 5 && nbuf[p->off] == 4) {
+            const unsigned char *a = (const unsigned char *)nbuf + p->off + 1;
+            uint32_t s16 = (uint32_t)a[0] << 8 | a[1];
+            p->no_exact = !((ix->x4_16[s16 >> 6] >> (s16 & 63)) & 1);
+        }
+        if (p->c.group >= 0 && !p->no_exact) {
             p->h = kz_ix_hash((uint32_t)p->c.group, nbuf + p->off, p->n);
             if (ix->bloom != NULL)
                 __builtin_prefetch(ix->bloom + ((kz_ix_bloom_mix(p->h) & ix->bloom_mask) << 3));
         }
         if (p->n == 5 && nbuf[p->off] == 4 && ix->v4_24 != NULL) {
             const unsigned char *a = (const unsigned char *)nbuf + p->off + 1;
-            __builtin_prefetch(ix->v4_24 +
-                               (((uint32_t)a[0] << 16 | (uint32_t)a[1] << 8 | a[2]) >> 6));
+            uint32_t s16 = (uint32_t)a[0] << 8 | a[1];
+            if ((ix->v4_16[s16 >> 6] >> (s16 & 63)) & 1) /* a prefix touches its /16 */
+                __builtin_prefetch(ix->v4_24 + ((s16 << 8 | a[2]) >> 6));
         }
     }
     if (p->c.is_value && ix->ref_group >= 0) {
@@ -800,7 +808,8 @@ static kz_rc field_hits(kz_index_scratch *s, const kz_field *fd, const kz_ix_pre
         goto out;
     }
     if (p->c.group >= 0 || p->c.norm == KZ_IX_NORM_IP) {
-        if (p->c.group >= 0 && !exact_hits(s, p->h, (uint32_t)p->c.group, v, p->n, f))
+        if (p->c.group >= 0 && !p->no_exact &&
+            !exact_hits(s, p->h, (uint32_t)p->c.group, v, p->n, f))
             goto out;
         if (p->c.norm == KZ_IX_NORM_IP && (p->n == 5 || p->n == 17) && (v[0] == 4 || v[0] == 6) &&
             ix->nnode > 2 && !trie_hits(s, v, f))

@@ -543,6 +543,10 @@ static kz_rc exact_add(kz_index *ix, uint32_t group, const char *v, size_t n, ui
     }
     if ((ix->nused + 1) * 4 > ix->nslots * 3 && (rc = slots_grow(ix)) != KZ_OK)
         goto out;
+    if (ix->grp[group].norm == KZ_IX_NORM_IP && n == 5 && v[0] == 4) {
+        uint32_t s16 = (uint32_t)(unsigned char)v[1] << 8 | (unsigned char)v[2];
+        ix->x4_16[s16 >> 6] |= 1ull << (s16 & 63);
+    }
     s = &ix->slots[kz_ix_slot_find(ix, h, group, v, n)];
     if (s->post == 0) {
         if ((s->val = kz_ix_arena_dup(ix, v, n)) == NULL)

@@ -159,6 +159,7 @@ struct kz_index {
     size_t bloom_mask; /* blocks - 1 */
     uint64_t *v4_16;   /* 2^16 bits: an IPv4 prefix covers part of this /16 */
     uint64_t *v4_24;   /* 2^24 bits: an IPv4 prefix covers part of this /24 */
+    uint64_t x4_16[1024]; /* 2^16 bits: an exact IPv4 value (=, IN) lies in this /16 */
     size_t nwin;
     int32_t ref_group;
     kz_ix_atoms atoms;
@@ -184,7 +185,9 @@ KZ_NODISCARD kz_rc kz_ix_bloom_build(kz_index *ix);
  *   - the exact table: a blocked Bloom filter keyed by the slot hash, one 64-byte block per key
  *     and 4 bits in it (at least 16 bits per key: well under 1 % false positives);
  *   - the IPv4 trie: a bit per /24 that some prefix covers in part or whole (a /8 sets 65,536
- *     bits, a /28 one), and before it a bit per /16 (8 KiB, in the first-level cache).
+ *     bits, a /28 one), and before it a bit per /16 (8 KiB, in the first-level cache);
+ *   - exact IPv4 values: a bit per /16 holding one (8 KiB), asked before the Bloom filter: the
+ *     private and internal addresses that fill most logs are in /16s no feed lists.
  * A "maybe" goes on to the table or trie, which decides; a "no" is sure.
  */
 

@@ -644,6 +644,31 @@ static void test_index_prefilters_never_miss_a_prefix(void **state)
 
 /* Field values are read as IPv4 addresses only in inet_pton's strict form: no leading zeros, four
  * octets of 0-255, nothing around them; anything else is compared as text. */
+static void test_index_ipv4_exact_filter_hides_nothing(void **state)
+{
+    kz_index *ix = new_index();
+    hits h;
+
+    (void)state;
+    /* Exact values in a few /16s, a prefix in a /16 without exact values, and an address written
+     * so that it is not normalised to binary (kept as text, so looked up as text). */
+    add(ix, 1, "[ipv4-addr:value = '198.51.100.7']");
+    add(ix, 2, "[ipv4-addr:value IN ('203.0.113.9', '192.0.2.250')]");
+    add(ix, 3, "[ipv4-addr:value ISSUBSET '100.64.0.0/10']");
+    add(ix, 4, "[ipv4-addr:value = '010.1.2.3']");
+    build(ix);
+    assert_true(has((h = match1(ix, "ipv4-addr", "value", "198.51.100.7"), &h), 1));
+    assert_true(has((h = match1(ix, "ipv4-addr", "value", "203.0.113.9"), &h), 2));
+    assert_true(has((h = match1(ix, "ipv4-addr", "value", "192.0.2.250"), &h), 2));
+    assert_true(has((h = match1(ix, "ipv4-addr", "value", "100.100.1.1"), &h), 3));
+    assert_true(has((h = match1(ix, "ipv4-addr", "value", "010.1.2.3"), &h), 4));
+    /* Same /16, other address; other /16s. */
+    assert_int_equal(match1(ix, "ipv4-addr", "value", "198.51.100.8").n, 0);
+    assert_int_equal(match1(ix, "ipv4-addr", "value", "10.1.2.3").n, 0);
+    assert_int_equal(match1(ix, "ipv4-addr", "value", "198.52.100.7").n, 0);
+    kz_index_free(ix);
+}
+
 static void test_index_ipv4_values_are_strict(void **state)
 {
     static const char *const not_addresses[] = {
@@ -891,6 +916,7 @@ int main(void)
         cmocka_unit_test(test_index_cidr_subset_edges),
         cmocka_unit_test(test_index_prefilters_never_miss_a_prefix),
         cmocka_unit_test(test_index_ipv4_values_are_strict),
+        cmocka_unit_test(test_index_ipv4_exact_filter_hides_nothing),
         cmocka_unit_test(test_index_like_wildcards_and_escaping),
         cmocka_unit_test(test_index_matches_is_confirmed_by_the_evaluator),
         cmocka_unit_test(test_index_like_and_matches_compare_in_unicode_nfc),
