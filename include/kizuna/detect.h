@@ -127,6 +127,8 @@ typedef struct {
     size_t exact;         /* exact-value atoms in hash tables */
     size_t cidr;          /* CIDR prefixes */
     size_t regex;         /* LIKE and MATCHES atoms in Vectorscan */
+    size_t regex_literal; /* of those, found through a required literal (the rest: full
+                           * expression databases) */
     size_t full_only;     /* indicators with no indexable atom: evaluated on every record */
 } kz_index_stats;
 void kz_index_get_stats(const kz_index *ix, kz_index_stats *out);

@@ -549,9 +549,10 @@ int cmd_scan(cli_ctx *c, int argc, char **argv)
     if (!c->quiet)
         fprintf(stderr,
                 "%llu indicators read, %zu active indexed (%zu exact values, %zu CIDR, %zu "
-                "LIKE/MATCHES, %zu checked on every record), %llu not usable\n",
+                "LIKE/MATCHES of which %zu through a required literal, %zu checked on every "
+                "record), %llu not usable\n",
                 (unsigned long long)lc.seen, st.indicators, st.exact, st.cidr, st.regex,
-                st.full_only, (unsigned long long)lc.bad);
+                st.regex_literal, st.full_only, (unsigned long long)lc.bad);
     for (int i = optind; i < argc; i++) {
         if ((rcode = scan_log(c, ix, scratch, argv[i], fmt, (int)nthreads, &sc)) != EXIT_OK)
             code = rcode;

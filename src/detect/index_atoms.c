@@ -696,6 +696,7 @@ kz_rc kz_ix_atom_add(kz_index *ix, const kz_ix_atom *a, uint32_t ind)
         if ((x.lit = kz_ix_arena_dup(ix, lit.p, lit.n)) == NULL)
             goto out;
         x.nlit = lit.n;
+        ix->st.regex_literal++;
     } else {
         if ((rc = a->kind == KZ_IX_LIKE ? kz_ix_like_regex(val, &re)
                                         : kz_buf_append(&re, val.p, val.n)) != KZ_OK)

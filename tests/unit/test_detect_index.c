@@ -387,6 +387,7 @@ static void test_index_like_wildcards_and_escaping(void **state)
     build(ix);
     kz_index_get_stats(ix, &st);
     assert_int_equal(st.regex, 3);
+    assert_int_equal(st.regex_literal, 3); /* "a.b", "y/(a)+[b]$", ".exe" */
     assert_true(has((h = match1(ix, "domain-name", "value", "a.bcd"), &h), 1));
     assert_true(has((h = match1(ix, "domain-name", "value", "a.b"), &h), 1));
     /* The dot is literal: "a.b%" is not the regex "a.b.*". */
@@ -477,6 +478,7 @@ static void test_index_like_and_matches_compare_in_unicode_nfc(void **state)
 static void test_index_atoms_without_a_literal_use_the_full_databases(void **state)
 {
     kz_index *ix = new_index();
+    kz_index_stats st;
     hits h;
 
     (void)state;
@@ -489,6 +491,9 @@ static void test_index_atoms_without_a_literal_use_the_full_databases(void **sta
     add(ix, 3, "[url:value MATCHES '(?i)/GATE\\\\.php']");
     add(ix, 4, "[url:value LIKE '%/gate.php']");
     build(ix);
+    kz_index_get_stats(ix, &st);
+    assert_int_equal(st.regex, 4);
+    assert_int_equal(st.regex_literal, 1);
     assert_true(has((h = match1(ix, "url", "value", "http://a/x"), &h), 1));
     assert_int_equal(match1(ix, "url", "value", "http://a/y").n, 0);
     assert_true(has((h = match1(ix, "url", "value", "http://bad.example/"), &h), 2));
