@@ -75,7 +75,8 @@ typedef struct {
 void kz_eval_result_free(kz_eval_result *r);
 
 /* STIX LIKE on one string, as the evaluator compares (both sides already in NFC): '%' any run of
- * characters, '_' one UTF-8 character, every other byte itself; the whole of s must match. */
+ * characters, '_' one UTF-8 character, every other byte itself; the whole of s must match. Up to
+ * n x pn steps in the worst case: bound the sizes before calling it on untrusted input. */
 bool kz_pattern_like(const char *s, size_t n, const char *pat, size_t pn);
 
 /*

@@ -11,19 +11,20 @@
  *                ipv6-addr values that are bare addresses as their binary form;
  *   ISSUBSET     on ipv4-addr:value / ipv6-addr:value (or x_ref.value) with a CIDR: a binary
  *                prefix trie per address family (an address alone is /32 or /128);
- *   LIKE,        per (type, path) group: when the constant has a required literal (a byte
- *   MATCHES      string every accepted value contains, index_lit.c), the literal goes into the
- *                group's Vectorscan literal database, and a value holding it is then checked
- *                with the comparison itself (LIKE as the evaluator does it, MATCHES with PCRE2
- *                compiled as the evaluator compiles it). Without one, LIKE is translated to an
- *                anchored bytewise expression (% any bytes, _ one character counted as the
- *                evaluator counts it, everything else literal) and MATCHES goes as written
- *                (PCRE syntax, Vectorscan UTF-8 mode, DOTALL, so a superset of the evaluator's
- *                matches) into two full Vectorscan databases per group, one bytewise for LIKE,
- *                one UTF-8 for MATCHES (scanned only over valid UTF-8; for other values every
- *                such MATCHES atom of the group is a candidate). One scan for literals costs
- *                little whatever their number; one of a thousand full expressions costs a few
- *                hundred nanoseconds per value. Constants, and the values scanned, are put in
+ *   LIKE,        per (type, path) group. LIKE is translated to an anchored bytewise expression
+ *   MATCHES      (% any bytes, _ one character counted as the evaluator counts it, everything
+ *                else literal) in the group's LIKE database; MATCHES goes as written (PCRE
+ *                syntax, Vectorscan UTF-8 mode, DOTALL, so a superset of the evaluator's
+ *                matches) into its MATCHES database (scanned only over valid UTF-8; for other
+ *                values every such atom of the group is a candidate). A constant with a required
+ *                literal (a byte string every accepted value contains, index_lit.c) is first
+ *                looked for through the group's literal database: a LIKE's literal in the value
+ *                lets the LIKE database run on it (otherwise it runs only when some LIKE of the
+ *                group has no literal); a MATCHES with a literal is decided by PCRE2 compiled as
+ *                the evaluator compiles it (its match limit bounds the time) and is kept out of
+ *                the MATCHES database. One scan for literals costs little whatever their number;
+ *                one of a thousand full expressions costs a few hundred nanoseconds per value,
+ *                and most values hold no literal. Constants, and the values scanned, are put in
  *                Unicode NFC first, as the evaluator compares LIKE and MATCHES.
  * Everything else (NOT, !=, <, >, <=, >=, ISSUPERSET, EXISTS, numbers, booleans, timestamps,
  * hex and binary constants) is not indexable.
@@ -112,6 +113,7 @@ struct kz_index_scratch {
     kz_index_cand *cand;
     size_t ncand, capcand;
     kz_ix_stage stage[KZ_INDEX_STAGES];
+    bool like_hit; /* the literal of a LIKE is in the value being scanned */
     kz_ix_fc fc[FC_CACHE];
     kz_ix_win *win;
     uint32_t cur_field; /* the field being scanned, for the Vectorscan callback */
@@ -336,8 +338,10 @@ static kz_rc compile_group(kz_index *ix, uint32_t g, int mode, kz_err *err)
         char msg[256];
         for (size_t i = 0; i < ix->nrx; i++) {
             if (ix->rx[i].group != g || ix->rx[i].kind != kind || ix->rx[i].dropped ||
-                ix->rx[i].lit != NULL)
+                ix->rx[i].expr == NULL)
                 continue;
+            if (kind == KZ_IX_LIKE && ix->rx[i].lit == NULL)
+                ix->grp[g].like_always = true;
             expr[n] = ix->rx[i].expr;
             flags[n] = HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY |
                        (mode == 1 ? HS_FLAG_UTF8 : 0);
@@ -675,9 +679,11 @@ static int on_literal(unsigned int id, unsigned long long from, unsigned long lo
     bool hit;
 
     (void)from, (void)to, (void)flags;
-    if (x->kind == KZ_IX_LIKE) {
-        hit = kz_pattern_like(s->cur_val.p, s->cur_val.n, x->con, x->ncon);
-    } else if (!s->cur_utf8) {
+    if (x->kind == KZ_IX_LIKE) { /* the LIKE database decides, in time linear in the value */
+        s->like_hit = true;
+        return 0;
+    }
+    if (!s->cur_utf8) {
         hit = true;
     } else {
         int m = pcre2_match(x->re, (PCRE2_SPTR)(s->cur_val.n ? s->cur_val.p : ""), s->cur_val.n,
@@ -709,6 +715,7 @@ static kz_rc regex_hits(kz_index_scratch *s, uint32_t g, kz_sv v, uint32_t f, kz
         rc = KZ_OK;
     else if (rc != KZ_OK)
         return kz_fail(err, rc, "out of memory");
+    s->like_hit = false;
     if (grp->lit != NULL) {
         s->cur_val = v;
         s->cur_utf8 = valid;
@@ -718,7 +725,7 @@ static kz_rc regex_hits(kz_index_scratch *s, uint32_t g, kz_sv v, uint32_t f, kz
                          grp->path, (int)e);
     }
     for (int m = 0; m < 2 && rc == KZ_OK; m++) {
-        if (grp->db[m] == NULL)
+        if (grp->db[m] == NULL || (m == 0 && !grp->like_always && !s->like_hit))
             continue;
         if (m == 1 && !valid) {
             /* Not scannable in UTF-8 mode: every MATCHES of the group is left to the evaluator. */

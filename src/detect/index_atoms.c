@@ -697,7 +697,10 @@ kz_rc kz_ix_atom_add(kz_index *ix, const kz_ix_atom *a, uint32_t ind)
             goto out;
         x.nlit = lit.n;
         ix->st.regex_literal++;
-    } else {
+    }
+    /* Every LIKE gets its expression (a literal's hit is decided by the LIKE database, in linear
+     * time); a MATCHES only when it has no literal (PCRE2 decides the others). */
+    if (a->kind == KZ_IX_LIKE || x.lit == NULL) {
         if ((rc = a->kind == KZ_IX_LIKE ? kz_ix_like_regex(val, &re)
                                         : kz_buf_append(&re, val.p, val.n)) != KZ_OK)
             goto out;

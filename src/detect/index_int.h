@@ -108,11 +108,12 @@ typedef struct {
 } kz_ix_node;
 
 /* A LIKE or MATCHES atom. With a required literal it is looked for through the group's literal
- * database and then checked itself (LIKE as the evaluator does, MATCHES with PCRE2); without one
- * its Vectorscan expression goes into the group's full database of its kind. */
+ * database and then decided: a LIKE by the group's LIKE database (scanned only for values that
+ * hold the literal of one), a MATCHES with PCRE2. Without a literal its Vectorscan expression
+ * goes into the group's full database of its kind, scanned for every value. */
 typedef struct {
     uint32_t group, ind;
-    const char *expr;   /* Vectorscan expression (no literal), NUL-terminated, in the arena */
+    const char *expr;   /* Vectorscan expression (LIKE, MATCHES without a literal), in the arena */
     const char *con;    /* the constant in NFC: the LIKE pattern or the expression, in the arena */
     size_t ncon;
     const char *lit;    /* the required literal, in the arena, or NULL */
@@ -125,8 +126,9 @@ typedef struct {
 typedef struct {
     const char *type, *path; /* canonical path */
     int norm;
-    hs_database_t *db[2]; /* [0] LIKE bytewise, [1] MATCHES UTF-8: atoms without a literal */
-    hs_database_t *lit;   /* the required literals of the other LIKE and MATCHES atoms */
+    hs_database_t *db[2]; /* [0] every LIKE, bytewise; [1] MATCHES without a literal, UTF-8 */
+    hs_database_t *lit;   /* the required literals of LIKE and MATCHES atoms that have one */
+    bool like_always;     /* a LIKE without a literal: db[0] is scanned for every value */
 } kz_ix_group;
 
 typedef struct {

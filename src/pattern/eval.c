@@ -491,7 +491,10 @@ static size_t utf8_len(unsigned char c)
     return 4;
 }
 
-/* SQL LIKE: % any run of characters, _ one character (UTF-8), everything else literal. */
+/* SQL LIKE: % any run of characters, _ one character (UTF-8), everything else literal. The
+ * usual greedy match with one backtracking point: linear for most patterns, but up to
+ * sn x pn steps when a '%' is followed by a long piece that almost matches everywhere; callers
+ * on untrusted sizes bound it (the evaluator's budget, the index's expression database). */
 bool kz_pattern_like(const char *s, size_t sn, const char *pat, size_t pn)
 {
     size_t si = 0, pi = 0, star_p = 0, star_s = 0;
@@ -656,8 +659,12 @@ static kz_rc apply_op(kz_eval *e, const kz_pattern_cmp *c, const json_t *v, bool
                 (rc = nfc(e, (kz_sv){c->value.bytes.p, c->value.bytes.n}, &e->nfc_con, &pat)) !=
                     KZ_OK)
                 return rc;
+            /* Charged before: a '%' followed by a long piece can cost up to value x pattern
+             * steps, so a long value against a long pattern runs out of budget, not time. */
+            if ((rc = spend(e, (s.n / 64 + 1) * (pat.n / 16 + 1))) != KZ_OK)
+                return rc;
             *res = kz_pattern_like(s.p, s.n, pat.p, pat.n);
-            return spend(e, s.n / 64);
+            return KZ_OK;
         }
         case KZ_PAT_OP_MATCHES: {
             if ((rc = need_string(e, v, c)) != KZ_OK)

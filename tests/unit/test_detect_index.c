@@ -504,6 +504,33 @@ static void test_index_atoms_without_a_literal_use_the_full_databases(void **sta
     kz_index_free(ix);
 }
 
+static void test_index_like_with_a_literal_is_decided_by_its_database(void **state)
+{
+    /* The literal ("aaa...ab", 2,001 bytes) is in the value, so the LIKE database decides: in
+     * time linear in the value (a greedy LIKE would take value x pattern steps here). */
+    kz_index *ix = new_index();
+    size_t pn = 2000, vn = 200000;
+    char *pat = malloc(pn + 64), *v = malloc(vn + 4);
+    hits h;
+
+    (void)state;
+    assert_non_null(pat);
+    assert_non_null(v);
+    memcpy(pat, "[file:name LIKE '%", 18);
+    memset(pat + 18, 'a', pn);
+    memcpy(pat + 18 + pn, "b%c']", 6);
+    add(ix, 1, pat);
+    build(ix);
+    memset(v, 'a', vn);
+    memcpy(v + vn, "b", 2);
+    assert_int_equal(match1(ix, "file", "name", v).n, 0);
+    memcpy(v + vn, "bxc", 4);
+    assert_true(has((h = match1(ix, "file", "name", v), &h), 1));
+    kz_index_free(ix);
+    free(pat);
+    free(v);
+}
+
 static void test_index_matches_vectorscan_refuses_is_full_only(void **state)
 {
     kz_index *ix = new_index();
@@ -926,6 +953,7 @@ int main(void)
         cmocka_unit_test(test_index_matches_is_confirmed_by_the_evaluator),
         cmocka_unit_test(test_index_like_and_matches_compare_in_unicode_nfc),
         cmocka_unit_test(test_index_atoms_without_a_literal_use_the_full_databases),
+        cmocka_unit_test(test_index_like_with_a_literal_is_decided_by_its_database),
         cmocka_unit_test(test_index_matches_vectorscan_refuses_is_full_only),
         cmocka_unit_test(test_index_and_with_non_indexable_needs_both),
         cmocka_unit_test(test_index_or_with_non_indexable_side_is_full_only),

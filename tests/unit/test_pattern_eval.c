@@ -906,6 +906,39 @@ static void test_eval_like_and_matches_compare_in_unicode_nfc(void **state)
     json_decref(o);
 }
 
+static void test_eval_like_on_long_values_is_bounded(void **state)
+{
+    /* A '%' followed by a long piece that almost matches everywhere costs value x pattern steps:
+     * 2 MiB against 16,000 bytes would be 3e10. The evaluator charges that to its budget and
+     * stops with KZ_ELIMIT instead of running for minutes; short patterns on the same value and
+     * long patterns on short values still evaluate. */
+    size_t vn = 2u << 20, pn = 16000;
+    char *v = malloc(vn + 1), *pat = malloc(pn + 64), *scos = malloc(vn + 512);
+    json_t *o;
+
+    (void)state;
+    assert_non_null(v);
+    assert_non_null(pat);
+    assert_non_null(scos);
+    memset(v, 'a', vn);
+    v[vn] = '\0';
+    snprintf(scos, vn + 512, "[{\"type\":\"x-l\",\"id\":\"x-l--1\",\"v\":\"%s\",\"s\":\"%.300s\"}]",
+             v, v);
+    o = one(scos);
+    memcpy(pat, "[x-l:v LIKE '%", 14);
+    memset(pat + 14, 'a', pn);
+    memcpy(pat + 14 + pn, "b']", 4);
+    assert_int_equal(eval_rc(pat, o, KZ_ELIMIT, NULL), -1);
+    assert_int_equal(eval("[x-l:v LIKE '%aab']", o), 0);
+    assert_int_equal(eval("[x-l:v LIKE '%aaa']", o), 1);
+    memcpy(pat, "[x-l:s LIKE '%", 14); /* the same pattern on 300 bytes */
+    assert_int_equal(eval(pat, o), 0);
+    json_decref(o);
+    free(v);
+    free(pat);
+    free(scos);
+}
+
 static void test_eval_like_has_no_escape_character(void **state)
 {
     json_t *o = one("[{\"type\":\"x-l\",\"id\":\"x-l--1\",\"pct\":\"50%\",\"bs\":\"a\\\\b\","
@@ -1089,6 +1122,7 @@ int main(void)
         cmocka_unit_test(test_eval_timestamps_compare_by_instant_not_by_fraction_digits),
         cmocka_unit_test(test_eval_strings_compare_bytewise_without_normalisation_or_case_folding),
         cmocka_unit_test(test_eval_like_and_matches_compare_in_unicode_nfc),
+        cmocka_unit_test(test_eval_like_on_long_values_is_bounded),
         cmocka_unit_test(test_eval_like_has_no_escape_character),
         cmocka_unit_test(test_eval_cidr_host_bits_and_prefix_edges),
         cmocka_unit_test(test_eval_not_negates_every_operator),
