@@ -16,10 +16,11 @@ writes into OUTDIR:
   truth.jsonl       every expected match: {"file": NAME, "line": N, "indicator": ID}, sorted
   empty.log         an empty log (scanning it times loading and building the index)
 
-Background values come from spaces no indicator uses (indicator IPs have a first octet of
-11-99, CIDRs 100-109, background addresses 10/8, 172.16/12, 192.168/16 and 130-223; indicator
-domains end in .example, background ones in .com, .net, .org, .io, .local), so a line matches
-only where a value was planted. Planted lines carry either a true hit (an active indicator's
+Background values are never an indicator's (indicator IPs have a first octet of 11-99, CIDRs
+100-109; background addresses are 10/8, 172.16/12, 192.168/16, 130-223, and, for about half of
+the public ones, addresses in 11-99 that are no indicator's value, so that their /16s hold feed
+entries as real public traffic's do; indicator domains end in .example, background ones in .com,
+.net, .org, .io, .local), so a line matches only where a value was planted. Planted lines carry either a true hit (an active indicator's
 value, an address inside an indexed CIDR, a URL matching a LIKE or MATCHES) or a near miss (the
 last octet changed, an extra or trailing label, the value inside a longer token, a hash one digit
 short, an inactive indicator's value). Their expected hits are computed here from the values
@@ -108,6 +109,15 @@ class Gen:
             return "192.168.%d.%d" % (r.randrange(256), r.randint(1, 254))
         if k < 0.55:
             return "172.%d.%d.%d" % (r.randint(16, 31), r.randrange(256), r.randint(1, 254))
+        if k < 0.775:
+            # Public addresses in the same /8s as the indicators' (so their /16s hold feed
+            # entries and every lookup goes on to the Bloom filter, as real traffic would), but
+            # never an indicator's value (active or not).
+            while True:
+                v = "%d.%d.%d.%d" % (r.randint(11, 99), r.randrange(256), r.randrange(256),
+                                     r.randint(1, 254))
+                if v not in self.ip and v not in self.inactive_vals:
+                    return v
         a = r.randint(130, 223)
         while a in (169, 172, 192):
             a = r.randint(130, 223)
