@@ -735,6 +735,20 @@ bool kz__rec_hash(kz_log_reader *r, const char *type, const char *p, size_t n)
     return true;
 }
 
+/* A hash already checked to be hex (see log_int.h): only its case is left to look at. */
+void kz__rec_hash_hex(kz_log_reader *r, const char *type, const char *p, size_t n)
+{
+    const char *path = n == 32 ? "hashes.MD5" : n == 40 ? "hashes.'SHA-1'" : "hashes.'SHA-256'";
+    unsigned upper = 0;
+
+    for (size_t i = 0; i < n; i++) /* branch-free: 'A'-'F' is the only upper case a digit has */
+        upper |= (unsigned)((unsigned char)p[i] - 'A') < 6u;
+    if (upper)
+        kz__rec_add_copy(r, type, path, p, n, true);
+    else
+        kz__rec_add(r, type, path, p, n);
+}
+
 /* A port (see log_int.h). */
 void kz__rec_port(kz_log_reader *r, bool src, const char *p, size_t n)
 {

@@ -150,6 +150,8 @@ bool kz__rec_domain(kz_log_reader *r, const char *p, size_t n);
 /* A hash, hex with or without colons: MD5/SHA-1/SHA-256 told by its length, lower-cased. `type`
  * is "file" or "x509-certificate". Returns false when it is none of them. */
 bool kz__rec_hash(kz_log_reader *r, const char *type, const char *p, size_t n);
+/* kz__rec_hash of n (32, 40 or 64) bytes the caller knows are hex digits, no ':' among them. */
+void kz__rec_hash_hex(kz_log_reader *r, const char *type, const char *p, size_t n);
 /* A port (0-65535) of network-traffic, src or dst. */
 void kz__rec_port(kz_log_reader *r, bool src, const char *p, size_t n);
 /* A network-traffic protocol name, lower-cased. */

@@ -225,7 +225,7 @@ static void part(kz_log_reader *r, const unsigned char *p, size_t n, bool have, 
             add_domain(r, p, n, upper);
         }
     } else if ((all & C_HEX) && (n == 32 || n == 40 || n == 64)) {
-        (void)kz__rec_hash(r, "file", (const char *)p, n);
+        kz__rec_hash_hex(r, "file", (const char *)p, n);
     }
 }
 
@@ -411,7 +411,7 @@ kz__line_result kz__text_line(kz_log_reader *r, kz_sv line)
         else if (any & (C_DOT | C_COLON | C_AT))
             token(r, p + s, j - s, any, all);
         else if ((all & C_HEX) && (j - s == 32 || j - s == 40 || j - s == 64))
-            (void)kz__rec_hash(r, "file", (const char *)p + s, j - s);
+            kz__rec_hash_hex(r, "file", (const char *)p + s, j - s);
         i = done = j;
     }
     return KZ__LINE_RECORD;
