@@ -883,13 +883,26 @@ size_t kz__iso_time(const char *p, size_t n, kz_time *out)
     uint32_t ns = 0;
     int fd = 0;
 
+    /* The lines of a log share their date: the last valid one and its day number are kept. */
+    static _Thread_local char last_date[10];
+    static _Thread_local int64_t last_days;
+    int64_t days;
+
     if (n < 19 || p[4] != '-' || p[7] != '-' || (p[10] != 'T' && p[10] != ' ') ||
         p[13] != ':' || p[16] != ':')
         return 0;
-    Y = num(p, 4), M = num(p + 5, 2), D = num(p + 8, 2);
+    if (last_date[0] != '\0' && memcmp(p, last_date, 10) == 0) {
+        days = last_days;
+    } else {
+        Y = num(p, 4), M = num(p + 5, 2), D = num(p + 8, 2);
+        if (Y < 0 || M < 1 || M > 12 || D < 1 || D > mdays[M - 1])
+            return 0;
+        days = kz_time_days_from_civil(Y, (unsigned)M, (unsigned)D);
+        memcpy(last_date, p, 10);
+        last_days = days;
+    }
     h = num(p + 11, 2), mi = num(p + 14, 2), s = num(p + 17, 2);
-    if (Y < 0 || M < 1 || M > 12 || D < 1 || D > mdays[M - 1] || h < 0 || h > 23 || mi < 0 ||
-        mi > 59 || s < 0 || s > 60)
+    if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60)
         return 0;
     if (i < n && (p[i] == '.' || p[i] == ',') && i + 1 < n && p[i + 1] >= '0' &&
         p[i + 1] <= '9') {
@@ -917,8 +930,7 @@ size_t kz__iso_time(const char *p, size_t n, kz_time *out)
     }
     if (s == 60)
         s = 59;
-    out->sec = kz_time_days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 +
-               mi * 60 + s - sign * (oh * 3600 + om * 60);
+    out->sec = days * 86400 + h * 3600 + mi * 60 + s - sign * (oh * 3600 + om * 60);
     out->nsec = (int32_t)ns;
     out->frac_digits = (int8_t)fd;
     return i;
