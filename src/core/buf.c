@@ -183,3 +183,36 @@ kz_rc kz_buf_json_str(kz_buf *out, const char *s, size_t n)
         return rc;
     return kz_buf_append(out, "\"", 1);
 }
+
+bool kz_parse_ipv4(const char *s, size_t n, uint32_t *addr)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    uint32_t a = 0;
+    size_t i = 0;
+
+    if (n < 7 || n > 15)
+        return false;
+    for (int part = 0; part < 4; part++) {
+        unsigned v, d;
+        if (part > 0 && (i >= n || p[i++] != '.'))
+            return false;
+        if (i >= n || (v = (unsigned)p[i] - '0') > 9)
+            return false;
+        i++;
+        if (i < n && (d = (unsigned)p[i] - '0') <= 9) {
+            if (v == 0) /* a leading zero */
+                return false;
+            v = v * 10 + d;
+            i++;
+            if (i < n && (d = (unsigned)p[i] - '0') <= 9) {
+                v = v * 10 + d;
+                i++;
+                if (v > 255)
+                    return false;
+            }
+        }
+        a = a << 8 | v;
+    }
+    *addr = a;
+    return i == n;
+}

@@ -668,9 +668,9 @@ static int on_regex(unsigned int id, unsigned long long from, unsigned long long
     return 0;
 }
 
-/* The literal database's report: the literal of atom `id` is in the value; the atom's own
- * comparison decides. A MATCHES on a value that is not UTF-8, or whose match PCRE2 gives up on,
- * is left to the evaluator. */
+/* The literal database's report: the literal of atom `id` is in the value. A LIKE's hit lets
+ * the group's LIKE database run on the value; a MATCHES is decided here by PCRE2, except on a
+ * value that is not UTF-8 or one PCRE2 gives up on, which is left to the evaluator. */
 static int on_literal(unsigned int id, unsigned long long from, unsigned long long to,
                       unsigned int flags, void *ctx)
 {
@@ -763,12 +763,7 @@ static void field_prep(kz_index_scratch *s, const kz_field *fd, kz_ix_pre *p, ch
     if (p->c.group >= 0 || p->c.norm == KZ_IX_NORM_IP) {
         p->off = *used;
         if (fd->has_ipv4 && p->c.norm == KZ_IX_NORM_IP) { /* parsed by the reader */
-            unsigned char *b = (unsigned char *)nbuf + p->off;
-            b[0] = 4;
-            b[1] = (unsigned char)(fd->ipv4 >> 24);
-            b[2] = (unsigned char)(fd->ipv4 >> 16);
-            b[3] = (unsigned char)(fd->ipv4 >> 8);
-            b[4] = (unsigned char)fd->ipv4;
+            kz_ix_ipv4_key(fd->ipv4, nbuf + p->off);
             p->n = 5;
         } else {
             p->n = kz_ix_normalise(p->c.norm, fd->value, nbuf + p->off);
@@ -777,18 +772,14 @@ static void field_prep(kz_index_scratch *s, const kz_field *fd, kz_ix_pre *p, ch
         if (p->c.norm == KZ_IX_NORM_IP && p->n == 5 && nbuf[p->off] == 4) {
             const unsigned char *a = (const unsigned char *)nbuf + p->off + 1;
             uint32_t s16 = (uint32_t)a[0] << 8 | a[1];
-            p->no_exact = !((ix->x4_16[s16 >> 6] >> (s16 & 63)) & 1);
+            p->no_exact = !kz_ix_bit(ix->x4_16, s16);
+            if (ix->v4_16 != NULL && kz_ix_bit(ix->v4_16, s16)) /* a prefix touches its /16 */
+                __builtin_prefetch(ix->v4_24 + ((s16 << 8 | a[2]) >> 6));
         }
         if (p->c.group >= 0 && !p->no_exact) {
             p->h = kz_ix_hash((uint32_t)p->c.group, nbuf + p->off, p->n);
             if (ix->bloom != NULL)
                 __builtin_prefetch(ix->bloom + ((kz_ix_bloom_mix(p->h) & ix->bloom_mask) << 3));
-        }
-        if (p->n == 5 && nbuf[p->off] == 4 && ix->v4_24 != NULL) {
-            const unsigned char *a = (const unsigned char *)nbuf + p->off + 1;
-            uint32_t s16 = (uint32_t)a[0] << 8 | a[1];
-            if ((ix->v4_16[s16 >> 6] >> (s16 & 63)) & 1) /* a prefix touches its /16 */
-                __builtin_prefetch(ix->v4_24 + ((s16 << 8 | a[2]) >> 6));
         }
     }
     if (p->c.is_value && ix->ref_group >= 0) {
@@ -1050,9 +1041,6 @@ kz_rc kz_index_lookup(const kz_index *ix, kz_index_scratch *s, const kz_log_reco
 
     *cands = NULL;
     *ncands = 0;
-    if (!ix->built || s->ix != ix)
-        return kz_fail(err, KZ_EUSAGE,
-                       "kz_index_lookup needs a built index and a scratch made for it");
     if ((rc = kz_index_prepare(ix, s, rec, 0, err)) != KZ_OK)
         return rc;
     return kz_index_lookup_prepared(ix, s, rec, 0, cands, ncands, err);

@@ -280,42 +280,16 @@ int kz_ix_norm_of(const char *type, const char *path)
     return KZ_IX_NORM_NONE;
 }
 
-/* Dotted-decimal IPv4 into out[4], exactly as inet_pton(AF_INET) takes it: four decimal
- * octets of 0-255 without leading zeros, nothing else. Without its copy and NUL: fields are
- * looked up by the million. */
-static bool ipv4_bin(kz_sv v, unsigned char *out)
-{
-    unsigned parts = 0, val = 0, digits = 0;
-
-    if (v.n < 7 || v.n > 15)
-        return false;
-    for (size_t i = 0; i <= v.n; i++) {
-        unsigned char c = i < v.n ? (unsigned char)v.p[i] : '.';
-        if (c == '.') {
-            if (digits == 0 || parts == 4)
-                return false;
-            out[parts++] = (unsigned char)val;
-            val = digits = 0;
-        } else if (c >= '0' && c <= '9') {
-            if ((digits > 0 && val == 0) || (val = val * 10 + (c - '0')) > 255)
-                return false;
-            digits++;
-        } else {
-            return false;
-        }
-    }
-    return parts == 4;
-}
-
 /* A bare address (no prefix length) as 1 + 4 or 1 + 16 bytes in out; 0 when v is not one. */
 static size_t ip_bin(kz_sv v, char *out)
 {
     char buf[64];
 
     if (v.n > 0 && memchr(v.p, ':', v.n) == NULL) {
-        if (!ipv4_bin(v, (unsigned char *)out + 1))
+        uint32_t a;
+        if (!kz_parse_ipv4(v.p, v.n, &a))
             return 0;
-        out[0] = 4;
+        kz_ix_ipv4_key(a, out);
         return 5;
     }
     if (v.n == 0 || v.n >= sizeof buf || memchr(v.p, '\0', v.n) != NULL)
@@ -530,6 +504,13 @@ kz_rc kz_ix_bloom_build(kz_index *ix)
     return KZ_OK;
 }
 
+/* Sets bits [from, from + n) of a bitmap. */
+static void bits_set(uint64_t *map, uint32_t from, uint32_t n)
+{
+    for (uint32_t i = from; i < from + n; i++)
+        map[i >> 6] |= 1ull << (i & 63);
+}
+
 /* Adds the exact atom (group, normalised value) for indicator ind. */
 static kz_rc exact_add(kz_index *ix, uint32_t group, const char *v, size_t n, uint32_t ind)
 {
@@ -543,10 +524,8 @@ static kz_rc exact_add(kz_index *ix, uint32_t group, const char *v, size_t n, ui
     }
     if ((ix->nused + 1) * 4 > ix->nslots * 3 && (rc = slots_grow(ix)) != KZ_OK)
         goto out;
-    if (ix->grp[group].norm == KZ_IX_NORM_IP && n == 5 && v[0] == 4) {
-        uint32_t s16 = (uint32_t)(unsigned char)v[1] << 8 | (unsigned char)v[2];
-        ix->x4_16[s16 >> 6] |= 1ull << (s16 & 63);
-    }
+    if (ix->grp[group].norm == KZ_IX_NORM_IP && n == 5 && v[0] == 4)
+        bits_set(ix->x4_16, (uint32_t)(unsigned char)v[1] << 8 | (unsigned char)v[2], 1);
     s = &ix->slots[kz_ix_slot_find(ix, h, group, v, n)];
     if (s->post == 0) {
         if ((s->val = kz_ix_arena_dup(ix, v, n)) == NULL)
@@ -559,13 +538,6 @@ static kz_rc exact_add(kz_index *ix, uint32_t group, const char *v, size_t n, ui
     rc = post_push(ix, &s->post, ind);
 out:
     return rc;
-}
-
-/* Sets bits [from, from + n) of a bitmap. */
-static void bits_set(uint64_t *map, uint32_t from, uint32_t n)
-{
-    for (uint32_t i = from; i < from + n; i++)
-        map[i >> 6] |= 1ull << (i & 63);
 }
 
 /* Marks the /16s and /24s an IPv4 prefix covers, in part or whole, in the prefilter bitmaps. */

@@ -221,13 +221,30 @@ static inline bool kz_ix_bloom_may(const kz_index *ix, uint32_t h)
 }
 
 /* Whether some IPv4 prefix in the trie may hold address a (false: surely none does). */
+/* Bit i of a bitmap. */
+static inline bool kz_ix_bit(const uint64_t *map, uint32_t i)
+{
+    return (map[i >> 6] >> (i & 63)) & 1;
+}
+
 static inline bool kz_ix_v4_may(const kz_index *ix, const unsigned char a[4])
 {
     uint32_t s16 = (uint32_t)a[0] << 8 | a[1], s24 = s16 << 8 | a[2];
 
     if (ix->v4_16 == NULL)
         return false; /* no IPv4 prefix at all */
-    return ((ix->v4_16[s16 >> 6] >> (s16 & 63)) & 1) && ((ix->v4_24[s24 >> 6] >> (s24 & 63)) & 1);
+    return kz_ix_bit(ix->v4_16, s16) && kz_ix_bit(ix->v4_24, s24);
+}
+
+/* The normalised form of an IPv4 address (kz_ix_normalise's for ipv4-addr values): 4, then
+ * its four octets. */
+static inline void kz_ix_ipv4_key(uint32_t a, char out[5])
+{
+    out[0] = 4;
+    out[1] = (char)(a >> 24);
+    out[2] = (char)(a >> 16);
+    out[3] = (char)(a >> 8);
+    out[4] = (char)a;
 }
 
 #endif

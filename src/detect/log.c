@@ -696,6 +696,15 @@ bool kz__rec_domain(kz_log_reader *r, const char *p, size_t n)
     return true;
 }
 
+/* The object path of a hash of n hex digits (MD5, SHA-1, SHA-256), or NULL. */
+static const char *hash_path(size_t n)
+{
+    return n == 32   ? "hashes.MD5"
+           : n == 40 ? "hashes.'SHA-1'"
+           : n == 64 ? "hashes.'SHA-256'"
+                     : NULL;
+}
+
 /* A hash (see log_int.h). */
 bool kz__rec_hash(kz_log_reader *r, const char *type, const char *p, size_t n)
 {
@@ -720,13 +729,7 @@ bool kz__rec_hash(kz_log_reader *r, const char *type, const char *p, size_t n)
             return false;
         hex[k++] = c;
     }
-    if (k == 32)
-        path = "hashes.MD5";
-    else if (k == 40)
-        path = "hashes.'SHA-1'";
-    else if (k == 64)
-        path = "hashes.'SHA-256'";
-    else
+    if ((path = hash_path(k)) == NULL)
         return false;
     if (copy)
         kz__rec_add_copy(r, type, path, hex, k, false);
@@ -738,7 +741,7 @@ bool kz__rec_hash(kz_log_reader *r, const char *type, const char *p, size_t n)
 /* A hash already checked to be hex (see log_int.h): only its case is left to look at. */
 void kz__rec_hash_hex(kz_log_reader *r, const char *type, const char *p, size_t n)
 {
-    const char *path = n == 32 ? "hashes.MD5" : n == 40 ? "hashes.'SHA-1'" : "hashes.'SHA-256'";
+    const char *path = hash_path(n);
     unsigned upper = 0;
 
     for (size_t i = 0; i < n; i++) /* branch-free: 'A'-'F' is the only upper case a digit has */

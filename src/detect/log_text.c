@@ -71,40 +71,6 @@ static const unsigned char cls[256] = {
     0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
 };
 
-/* True when p (n bytes) is an IPv4 address in dotted decimal without leading zeros; *addr
- * gets it as kz_field's ipv4 holds it. */
-static bool ipv4_ok(const unsigned char *p, size_t n, uint32_t *addr)
-{
-    uint32_t a = 0;
-    size_t i = 0;
-
-    if (n < 7 || n > 15)
-        return false;
-    for (int part = 0; part < 4; part++) {
-        unsigned v, d;
-        if (part > 0 && (i >= n || p[i++] != '.'))
-            return false;
-        if (i >= n || (v = (unsigned)p[i] - '0') > 9)
-            return false;
-        i++;
-        if (i < n && (d = (unsigned)p[i] - '0') <= 9) {
-            if (v == 0) /* a leading zero */
-                return false;
-            v = v * 10 + d;
-            i++;
-            if (i < n && (d = (unsigned)p[i] - '0') <= 9) {
-                v = v * 10 + d;
-                i++;
-                if (v > 255)
-                    return false;
-            }
-        }
-        a = a << 8 | v;
-    }
-    *addr = a;
-    return i == n;
-}
-
 /* True when p is a domain name by the strict rule above; *upper says whether it has capitals. */
 static bool domain_ok(const unsigned char *p, size_t n, bool *upper)
 {
@@ -219,7 +185,7 @@ static void part(kz_log_reader *r, const unsigned char *p, size_t n, bool have, 
             (void)kz__rec_email(r, (const char *)p, n);
     } else if (any & C_DOT) {
         if (!(any & C_ALPHA)) {
-            if (ipv4_ok(p, n, &addr))
+            if (kz_parse_ipv4((const char *)p, n, &addr))
                 kz__rec_add_ipv4(r, (const char *)p, n, addr);
         } else if (domain_ok(p, n, &upper)) {
             add_domain(r, p, n, upper);
@@ -293,7 +259,7 @@ static void url_host(kz_log_reader *r, const unsigned char *p, size_t n)
     n = i;
     while (n > 0 && p[n - 1] == '.')
         n--;
-    if (ipv4_ok(p, n, &addr))
+    if (kz_parse_ipv4((const char *)p, n, &addr))
         kz__rec_add_ipv4(r, (const char *)p, n, addr);
     else if (domain_ok(p, n, &upper))
         add_domain(r, p, n, upper);

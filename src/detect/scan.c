@@ -31,6 +31,9 @@
 #define BATCH_LINES 8192u
 #define THREADS_MAX 64
 
+/* work_batch alternates between two stages (stage ^ 1). */
+_Static_assert(KZ_INDEX_STAGES == 2, "work_batch keeps exactly two lines in flight");
+
 /* One framed line of a batch. */
 typedef struct {
     size_t off, len; /* in the batch's bytes */
@@ -79,6 +82,7 @@ typedef struct {
     scan_par *sp;
     kz_log_reader *parser[KZ_INDEX_STAGES]; /* one per index stage: two records alive at once */
     kz_index_scratch *scratch;
+    bool own_scratch; /* made for it (threads), not the caller's (one thread) */
     pthread_t tid;
     bool started;
 } scan_worker;
@@ -94,7 +98,6 @@ struct scan_par {
     bool stop;
     scan_worker *w;
     int nw;
-    kz_index_scratch *caller_scratch; /* inline: the one worker uses the caller's scratch */
 };
 
 /* Keeps a record with its candidates in batch b. */
@@ -282,7 +285,6 @@ static kz_rc consume(const kz_index *ix, kz_index_scratch *s, const kz_log_reade
     return rc;
 }
 
-/* Stops the workers and frees everything (accepts a partly made state). */
 static void batch_free(scan_batch *b)
 {
     kz_buf_free(&b->bytes);
@@ -293,6 +295,30 @@ static void batch_free(scan_batch *b)
     free(b->cands);
 }
 
+/* Makes a worker's parsers of r's lines, one per index stage (its scratch is set apart). */
+static kz_rc worker_init(scan_worker *w, scan_par *sp, kz_log_reader *r, kz_err *err)
+{
+    kz_rc rc = KZ_OK;
+
+    w->sp = sp;
+    for (int k = 0; k < KZ_INDEX_STAGES && rc == KZ_OK; k++)
+        rc = kz_log_parser_new(r, &w->parser[k], err);
+    return rc;
+}
+
+/* Frees a worker's parsers, their counts added to r's, and its own scratch. */
+static void worker_free(scan_worker *w, kz_log_reader *r)
+{
+    for (int k = 0; k < KZ_INDEX_STAGES; k++) {
+        if (w->parser[k] != NULL)
+            kz_log_counts_merge(r, w->parser[k]);
+        kz_log_free(w->parser[k]);
+    }
+    if (w->own_scratch)
+        kz_index_scratch_free(w->scratch);
+}
+
+/* Stops the workers and frees everything (accepts a partly made state). */
 static void par_free(scan_par *sp, kz_log_reader *r)
 {
     pthread_mutex_lock(&sp->mu);
@@ -302,13 +328,7 @@ static void par_free(scan_par *sp, kz_log_reader *r)
     for (int i = 0; i < sp->nw; i++) {
         if (sp->w[i].started)
             pthread_join(sp->w[i].tid, NULL);
-        for (int k = 0; k < KZ_INDEX_STAGES; k++) {
-            if (sp->w[i].parser[k] != NULL)
-                kz_log_counts_merge(r, sp->w[i].parser[k]);
-            kz_log_free(sp->w[i].parser[k]);
-        }
-        if (sp->w[i].scratch != sp->caller_scratch)
-            kz_index_scratch_free(sp->w[i].scratch);
+        worker_free(&sp->w[i], r);
     }
     for (size_t i = 0; i < sp->nslots; i++)
         batch_free(&sp->slot[i]);
@@ -345,11 +365,11 @@ static kz_rc scan_threads(const kz_index *ix, kz_index_scratch *s, kz_log_reader
         kz_buf_init(&sp.slot[i].bytes, 0);
         kz_buf_init(&sp.slot[i].vals, 0);
     }
-    for (sp.nw = 0; sp.nw < threads; sp.nw++) {
-        scan_worker *w = &sp.w[sp.nw];
-        w->sp = &sp;
-        if ((rc = kz_log_parser_new(r, &w->parser[0], err)) != KZ_OK ||
-            (rc = kz_log_parser_new(r, &w->parser[1], err)) != KZ_OK ||
+    for (int i = 0; i < threads; i++) {
+        scan_worker *w = &sp.w[i];
+        sp.nw = i + 1; /* par_free frees what a failing worker made */
+        w->own_scratch = true;
+        if ((rc = worker_init(w, &sp, r, err)) != KZ_OK ||
             (rc = kz_index_scratch_new(ix, &w->scratch, err)) != KZ_OK)
             goto out;
         if (pthread_create(&w->tid, NULL, worker_main, w) != 0) {
@@ -413,16 +433,14 @@ static kz_rc scan_inline(const kz_index *ix, kz_index_scratch *s, kz_log_reader 
     kz_buf_init(&b.bytes, 0);
     kz_buf_init(&b.vals, 0);
     sp.ix = ix;
-    sp.caller_scratch = s;
     if ((sp.w = calloc(1, sizeof *sp.w)) == NULL ||
         (fields = malloc(KZ_LOG_FIELDS_MAX * sizeof *fields)) == NULL) {
         kz_fail(err, rc, "out of memory");
         goto out;
     }
     sp.nw = 1;
-    sp.w[0] = (scan_worker){.sp = &sp, .scratch = s};
-    if ((rc = kz_log_parser_new(r, &sp.w[0].parser[0], err)) != KZ_OK ||
-        (rc = kz_log_parser_new(r, &sp.w[0].parser[1], err)) != KZ_OK)
+    sp.w[0].scratch = s;
+    if ((rc = worker_init(&sp.w[0], &sp, r, err)) != KZ_OK)
         goto out;
     while (rc == KZ_OK && !end) {
         if ((read_rc = fill_batch(r, &b, &end, &read_err)) != KZ_OK)
@@ -437,11 +455,8 @@ static kz_rc scan_inline(const kz_index *ix, kz_index_scratch *s, kz_log_reader 
         *err = read_err;
     }
 out:
-    for (int k = 0; sp.w != NULL && k < KZ_INDEX_STAGES; k++) {
-        if (sp.w[0].parser[k] != NULL)
-            kz_log_counts_merge(r, sp.w[0].parser[k]);
-        kz_log_free(sp.w[0].parser[k]);
-    }
+    if (sp.w != NULL)
+        worker_free(&sp.w[0], r);
     free(sp.w);
     batch_free(&b);
     free(fields);

@@ -493,8 +493,8 @@ static size_t utf8_len(unsigned char c)
 
 /* SQL LIKE: % any run of characters, _ one character (UTF-8), everything else literal. The
  * usual greedy match with one backtracking point: linear for most patterns, but up to
- * sn x pn steps when a '%' is followed by a long piece that almost matches everywhere; callers
- * on untrusted sizes bound it (the evaluator's budget, the index's expression database). */
+ * sn x pn steps when a '%' is followed by a long piece that almost matches everywhere, so the
+ * evaluator charges that to its budget first (the detection index uses Vectorscan instead). */
 bool kz_pattern_like(const char *s, size_t sn, const char *pat, size_t pn)
 {
     size_t si = 0, pi = 0, star_p = 0, star_s = 0;
