@@ -394,6 +394,7 @@ static kz_rc compile_literals(kz_index *ix, uint32_t g, kz_err *err)
     const char **lit = NULL;
     size_t *lens = NULL;
     unsigned *flags = NULL, *ids = NULL, n = 0;
+    size_t qmin;
     hs_compile_error_t *cerr = NULL;
     kz_rc rc = KZ_ENOMEM;
 
@@ -427,6 +428,16 @@ static kz_rc compile_literals(kz_index *ix, uint32_t g, kz_err *err)
     rc = KZ_OK;
     if (n == 0)
         goto out;
+    rc = KZ_ENOMEM;
+    if ((ix->grp[g].qf = malloc(sizeof *ix->grp[g].qf)) == NULL)
+        goto out;
+    qmin = 8;
+    for (unsigned i = 0; i < n; i++)
+        qmin = lens[i] < qmin ? lens[i] : qmin;
+    kz_ix_qf_init(ix->grp[g].qf, qmin);
+    for (unsigned i = 0; i < n; i++)
+        kz_ix_qf_add(ix->grp[g].qf, lit[i], lens[i]);
+    rc = KZ_OK;
     if (hs_compile_lit_multi(lit, flags, ids, lens, n, HS_MODE_BLOCK, NULL, &ix->grp[g].lit,
                              &cerr) != HS_SUCCESS)
         rc = kz_fail(err, KZ_EINVAL, "%s:%s: the literal database did not compile: %s",
@@ -489,6 +500,7 @@ void kz_index_free(kz_index *ix)
         hs_free_database(ix->grp[i].db[0]);
         hs_free_database(ix->grp[i].db[1]);
         hs_free_database(ix->grp[i].lit);
+        free(ix->grp[i].qf);
     }
     for (size_t i = 0; i < ix->nrx; i++)
         pcre2_code_free(ix->rx[i].re);
@@ -716,7 +728,7 @@ static kz_rc regex_hits(kz_index_scratch *s, uint32_t g, kz_sv v, uint32_t f, kz
     else if (rc != KZ_OK)
         return kz_fail(err, rc, "out of memory");
     s->like_hit = false;
-    if (grp->lit != NULL) {
+    if (grp->lit != NULL && kz_ix_qf_may(grp->qf, v.p, v.n)) {
         s->cur_val = v;
         s->cur_utf8 = valid;
         e = hs_scan(grp->lit, v.n ? v.p : "", (unsigned)v.n, 0, s->hs, on_literal, s);

@@ -3,7 +3,9 @@
  * (src/detect/index_lit.c): what is chosen, where the reader gives up, and the property the index
  * relies on: every subject PCRE2 finds a match in contains the literal (checked over a grid of
  * expressions and subjects, including the awkward ones: quantifiers allowing zero, lazy and
- * possessive forms, multi-byte characters, escapes, groups and classes holding metacharacters).
+ * possessive forms, multi-byte characters, escapes, groups and classes holding metacharacters);
+ * and the gram filter asked before the literal database, which must never say no to a value
+ * holding a literal.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -217,12 +219,77 @@ static void test_regex_literal_is_in_every_match(void **state)
     pcre2_match_data_free(md);
 }
 
+/* A deterministic byte source (xorshift64). */
+static uint64_t rnd(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* Random bytes, any value (NUL and bytes >= 0x80 included), or from a small alphabet so that
+ * grams repeat. */
+static void fill(uint64_t *x, char *p, size_t n, bool small)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = small ? "ab./-1"[rnd(x) % 6] : (char)(rnd(x) & 0xff);
+}
+
+/* The gram filter never says no to a value holding one of its literals: the literal anywhere
+ * (at the start, at the very end, the whole value), for every q and literal length; and it says
+ * no to most values holding none, and to every value shorter than q. */
+static void test_gram_filter(void **state)
+{
+    static kz_ix_qf f;
+    static char lits[64][16];
+    char v[64];
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    size_t yes = 0, tried = 0;
+
+    (void)state;
+    for (size_t q = KZ_IX_LIT_MIN; q <= 8; q++) {
+        size_t len[64];
+        kz_ix_qf_init(&f, q);
+        for (size_t k = 0; k < 64; k++) {
+            len[k] = q + k % 8;
+            fill(&x, lits[k], len[k], k % 2 == 0);
+            kz_ix_qf_add(&f, lits[k], len[k]);
+        }
+        for (size_t k = 0; k < 64; k++)
+            for (size_t pre = 0; pre <= 20; pre += 5)
+                for (size_t post = 0; post <= 12; post += 3) {
+                    size_t n = pre + len[k] + post;
+                    fill(&x, v, pre, k % 3 == 0);
+                    memcpy(v + pre, lits[k], len[k]);
+                    fill(&x, v + pre + len[k], post, k % 3 == 1);
+                    if (!kz_ix_qf_may(&f, v, n))
+                        fail_msg("q %zu: literal %zu (%zu bytes) at %zu of %zu bytes not seen", q,
+                                 k, len[k], pre, n);
+                }
+        for (size_t n = 0; n < q; n++)
+            assert_false(kz_ix_qf_may(&f, lits[0], n));
+    }
+    /* 1,000 literals of 8 bytes, 1,000 values of 50 random bytes: a few per cent may pass. */
+    kz_ix_qf_init(&f, 8);
+    for (size_t k = 0; k < 1000; k++) {
+        fill(&x, v, 8, false);
+        kz_ix_qf_add(&f, v, 8);
+    }
+    for (size_t t = 0; t < 1000; t++, tried++) {
+        fill(&x, v, 50, false);
+        yes += kz_ix_qf_may(&f, v, 50);
+    }
+    assert_true(yes * 20 < tried);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_like_literal_is_the_longest_piece),
         cmocka_unit_test(test_regex_literal_reads_the_top_level_sequence),
         cmocka_unit_test(test_regex_literal_is_in_every_match),
+        cmocka_unit_test(test_gram_filter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
