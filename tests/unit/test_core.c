@@ -5,10 +5,12 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <cmocka.h>
 
 #include "kizuna/core.h"
@@ -250,6 +252,64 @@ static void test_utf8_nfc_composes_and_leaves_normal_text_alone(void **state)
     kz_buf_free(&b);
 }
 
+/* kz_parse_ipv4 takes exactly what inet_pton(AF_INET) takes, with the same address: every string
+ * of up to 8 bytes over an alphabet of digits, dots and one other byte, and longer ones built
+ * from octet-like pieces (leading zeros, 256, 1000, empty, four digits). */
+static void ipv4_agrees(const char *s, size_t n)
+{
+    char z[32];
+    struct in_addr in;
+    uint32_t a = 0;
+    bool ours = kz_parse_ipv4(s, n, &a);
+    bool theirs;
+
+    memcpy(z, s, n);
+    z[n] = '\0';
+    theirs = inet_pton(AF_INET, z, &in) == 1;
+    if (ours != theirs)
+        fail_msg("'%s': kz_parse_ipv4 %d, inet_pton %d", z, ours, theirs);
+    if (ours && a != ntohl(in.s_addr))
+        fail_msg("'%s': %08x, inet_pton %08x", z, a, ntohl(in.s_addr));
+}
+
+static void test_parse_ipv4_is_inet_pton(void **state)
+{
+    static const char alpha[] = "0125.9a";
+    static const char *const piece[] = {"0", "00", "01", "1", "9", "10", "99", "100", "199",
+                                        "255", "256", "300", "999", "1000", "", "a", "1a"};
+    const size_t np = sizeof piece / sizeof piece[0];
+    char s[32];
+    size_t took = 0;
+
+    (void)state;
+    for (size_t n = 0; n <= 8; n++) {
+        size_t total = 1;
+        for (size_t i = 0; i < n; i++)
+            total *= sizeof alpha - 1;
+        for (size_t k = 0; k < total; k++) {
+            size_t x = k;
+            for (size_t i = 0; i < n; i++, x /= sizeof alpha - 1)
+                s[i] = alpha[x % (sizeof alpha - 1)];
+            ipv4_agrees(s, n);
+        }
+    }
+    for (size_t a = 0; a < np; a++)
+        for (size_t b = 0; b < np; b++)
+            for (size_t c = 0; c < np; c++)
+                for (size_t d = 0; d < np; d++) {
+                    int n = snprintf(s, sizeof s, "%s.%s.%s.%s", piece[a], piece[b], piece[c],
+                                     piece[d]);
+                    uint32_t addr;
+                    ipv4_agrees(s, (size_t)n);
+                    took += kz_parse_ipv4(s, (size_t)n, &addr);
+                    /* with a trailing or leading extra byte */
+                    s[n] = '.';
+                    ipv4_agrees(s, (size_t)n + 1);
+                    ipv4_agrees(s + 1, (size_t)n);
+                }
+    assert_int_equal(took, 8 * 8 * 8 * 8); /* the eight valid pieces, in every position */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_heap_prepare_then_allocate),
         cmocka_unit_test(test_utf8_valid_rejects_overlong_surrogates_and_past_max),
         cmocka_unit_test(test_utf8_nfc_composes_and_leaves_normal_text_alone),
+        cmocka_unit_test(test_parse_ipv4_is_inet_pton),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
