@@ -41,7 +41,7 @@
  * normalised, and looked up: exact table, trie, the group's databases; the exact table and the
  * IPv4 trie are first asked through prefilters that fit in cache (index_int.h), and the fields of
  * a record are all prepared, their prefilter bits prefetched, before the first lookup. Candidates
- * are deduped per record by generation stamps in the scratch. An indicator whose pattern is one
+ * are deduped per record in a small set stamped with a generation. An indicator whose pattern is one
  * comparison in one observation expression without qualifiers (other than MATCHES or a reference
  * path) is matched by the hit; any other is evaluated with kz_pattern_eval over the record's
  * observed-data (built once per record, lazily) or, when it needs several observations, over its
@@ -105,10 +105,19 @@ typedef struct {
     size_t n, cap;
 } kz_ix_win;
 
+/* An entry of the set of the current record's candidates: it is in the set when gen is the
+ * scratch's generation, so a new record starts with an empty set by a counter's increment. */
+typedef struct {
+    uint32_t ind, gen;
+} kz_ix_seen;
+
+#define SEEN_MIN 256 /* entries to begin with (2 KiB); doubled to stay at most half full */
+
 struct kz_index_scratch {
     const kz_index *ix;
     hs_scratch_t *hs;
-    uint32_t *stamp;
+    kz_ix_seen *seen; /* open addressing, capseen a power of two */
+    size_t capseen;
     uint32_t gen;
     kz_index_cand *cand;
     size_t ncand, capcand;
@@ -537,10 +546,11 @@ kz_rc kz_index_scratch_new(const kz_index *ix, kz_index_scratch **out, kz_err *e
     }
     rc = KZ_ENOMEM;
     if ((s = calloc(1, sizeof *s)) == NULL ||
-        (s->stamp = calloc(ix->nind + 1, sizeof *s->stamp)) == NULL ||
+        (s->seen = calloc(SEEN_MIN, sizeof *s->seen)) == NULL ||
         (s->win = calloc(ix->nwin + 1, sizeof *s->win)) == NULL)
         goto out;
     s->ix = ix;
+    s->capseen = SEEN_MIN;
     kz_buf_init(&s->nfc, 0);
     if ((s->md = pcre2_match_data_create(1, NULL)) == NULL ||
         (s->mctx = pcre2_match_context_create(NULL)) == NULL)
@@ -580,7 +590,7 @@ void kz_index_scratch_free(kz_index_scratch *s)
         hs_free_scratch(s->hs);
     json_decref(s->od);
     free(s->win);
-    free(s->stamp);
+    free(s->seen);
     free(s->cand);
     for (int i = 0; i < KZ_INDEX_STAGES; i++)
         free(s->stage[i].nbuf);
@@ -590,16 +600,50 @@ void kz_index_scratch_free(kz_index_scratch *s)
     free(s);
 }
 
+/* Puts ind into the set of this record's candidates; false when it was there. */
+static bool seen_put(kz_ix_seen *t, size_t cap, uint32_t gen, uint32_t ind)
+{
+    size_t mask = cap - 1, i = (size_t)((ind * 0x9E3779B97F4A7C15ull) >> 40) & mask;
+
+    for (;; i = (i + 1) & mask) {
+        if (t[i].gen != gen) {
+            t[i] = (kz_ix_seen){ind, gen};
+            return true;
+        }
+        if (t[i].ind == ind)
+            return false;
+    }
+}
+
+/* Doubles the candidate set, with the record's candidates so far in it. */
+static bool seen_grow(kz_index_scratch *s)
+{
+    size_t cap = s->capseen * 2;
+    kz_ix_seen *t;
+
+    if (cap > SIZE_MAX / sizeof *t || (t = calloc(cap, sizeof *t)) == NULL)
+        return false;
+    for (size_t i = 0; i < s->ncand; i++)
+        (void)seen_put(t, cap, s->gen, s->cand[i].ind);
+    free(s->seen);
+    s->seen = t;
+    s->capseen = cap;
+    return true;
+}
+
 /* Records indicator ind as a candidate of this record (once), hit by field f. */
 static bool cand_add(kz_index_scratch *s, uint32_t ind, uint32_t f)
 {
     const kz_index *ix = s->ix;
 
-    if (s->stamp[ind] == s->gen || (f != FIELD_NONE && (ix->ind[ind].flags & IND_FULL)))
+    if (f != FIELD_NONE && (ix->ind[ind].flags & IND_FULL))
+        return true;
+    if ((s->ncand + 1) * 2 > s->capseen && !seen_grow(s))
+        return false;
+    if (!seen_put(s->seen, s->capseen, s->gen, ind))
         return true;
     if (kz_grow(&s->cand, &s->capcand, s->ncand, sizeof *s->cand, 64) != KZ_OK)
         return false;
-    s->stamp[ind] = s->gen;
     s->cand[s->ncand++] = (kz_index_cand){ind, f};
     return true;
 }
@@ -1019,7 +1063,7 @@ kz_rc kz_index_lookup_prepared(const kz_index *ix, kz_index_scratch *s, const kz
     st = &s->stage[stage];
     st->rec = NULL;
     if (++s->gen == 0) {
-        memset(s->stamp, 0, (ix->nind + 1) * sizeof *s->stamp);
+        memset(s->seen, 0, s->capseen * sizeof *s->seen);
         s->gen = 1;
     }
     s->ncand = 0;

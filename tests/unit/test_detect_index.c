@@ -701,6 +701,34 @@ static void test_index_ipv4_exact_filter_hides_nothing(void **state)
     kz_index_free(ix);
 }
 
+/* A record's candidates are each reported once however many fields hit them, also when there are
+ * more than the candidate set first holds (it grows), and the next record starts empty. */
+static void test_index_many_candidates_once_each(void **state)
+{
+    kz_index *ix = new_index();
+    kz_index_scratch *s = NULL;
+    kz_err err;
+    const kz_field f[] = {
+        {"domain-name", "value", kz_sv_c("many.example"), 0, false},
+        {"ipv4-addr", "value", kz_sv_c("192.0.2.9"), 0, false},
+        {"domain-name", "value", kz_sv_c("many.example"), 0, false},
+    };
+
+    (void)state;
+    for (int i = 1; i <= 1000; i++)
+        add(ix, i, "[domain-name:value = 'many.example']");
+    for (int i = 1001; i <= 1100; i++)
+        add(ix, i, "[ipv4-addr:value = '192.0.2.9' OR domain-name:value = 'many.example']");
+    build(ix);
+    assert_int_equal(kz_index_scratch_new(ix, &s, &err), KZ_OK);
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(match_with(ix, s, f, 3, round).n, 1100);
+        assert_int_equal(match_with(ix, s, f + 1, 1, round).n, 100);
+    }
+    kz_index_scratch_free(s);
+    kz_index_free(ix);
+}
+
 static void test_index_ipv4_values_are_strict(void **state)
 {
     static const char *const not_addresses[] = {
@@ -948,6 +976,7 @@ int main(void)
         cmocka_unit_test(test_index_cidr_subset_edges),
         cmocka_unit_test(test_index_prefilters_never_miss_a_prefix),
         cmocka_unit_test(test_index_ipv4_values_are_strict),
+        cmocka_unit_test(test_index_many_candidates_once_each),
         cmocka_unit_test(test_index_ipv4_exact_filter_hides_nothing),
         cmocka_unit_test(test_index_like_wildcards_and_escaping),
         cmocka_unit_test(test_index_matches_is_confirmed_by_the_evaluator),
