@@ -866,7 +866,7 @@ static kz_rc field_hits(kz_index_scratch *s, const kz_field *fd, const kz_ix_pre
             !exact_hits(s, p->h, (uint32_t)p->c.group, v, p->n, f))
             goto out;
         if (p->c.norm == KZ_IX_NORM_IP && (p->n == 5 || p->n == 17) && (v[0] == 4 || v[0] == 6) &&
-            ix->nnode > 2 && !trie_hits(s, v, f))
+            ix->st.cidr > 0 && !trie_hits(s, v, f))
             goto out;
     }
     if (p->c.is_value && ix->ref_group >= 0 &&

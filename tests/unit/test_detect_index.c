@@ -729,6 +729,24 @@ static void test_index_many_candidates_once_each(void **state)
     kz_index_free(ix);
 }
 
+/* A prefix of length 0 (every address of its family) is the trie's root: with no other prefix
+ * the trie has no node but its roots, and it must still be asked (found by fuzz_index). */
+static void test_index_zero_length_prefixes(void **state)
+{
+    kz_index *ix = new_index();
+    hits h;
+
+    (void)state;
+    add(ix, 1, "[ipv4-addr:value ISSUBSET '0.0.0.0/0']");
+    add(ix, 2, "[ipv6-addr:value ISSUBSET '::/0']");
+    build(ix);
+    h = match1(ix, "ipv4-addr", "value", "198.51.100.7");
+    assert_true(h.n == 1 && has(&h, 1));
+    h = match1(ix, "ipv6-addr", "value", "2001:db8::1");
+    assert_true(h.n == 1 && has(&h, 2));
+    kz_index_free(ix);
+}
+
 static void test_index_ipv4_values_are_strict(void **state)
 {
     static const char *const not_addresses[] = {
@@ -977,6 +995,7 @@ int main(void)
         cmocka_unit_test(test_index_prefilters_never_miss_a_prefix),
         cmocka_unit_test(test_index_ipv4_values_are_strict),
         cmocka_unit_test(test_index_many_candidates_once_each),
+        cmocka_unit_test(test_index_zero_length_prefixes),
         cmocka_unit_test(test_index_ipv4_exact_filter_hides_nothing),
         cmocka_unit_test(test_index_like_wildcards_and_escaping),
         cmocka_unit_test(test_index_matches_is_confirmed_by_the_evaluator),
