@@ -14,6 +14,20 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The gram filter never says no to a subject holding the literal. */
+static void gram_check(const char *lit, size_t litn, const char *subj, size_t sn)
+{
+    static kz_ix_qf f;
+    size_t qs[2] = {litn < 8 ? litn : 8, KZ_IX_LIT_MIN};
+
+    for (int i = 0; i < 2; i++) {
+        kz_ix_qf_init(&f, qs[i]);
+        kz_ix_qf_add(&f, lit, litn);
+        if (memmem(subj, sn, lit, litn) != NULL && !kz_ix_qf_may(&f, subj, sn))
+            abort(); /* the literal database would never be asked */
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *p = (const char *)data;
@@ -35,6 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pcre2_code *re;
         if (litn < KZ_IX_LIT_MIN || litn > en)
             abort();
+        gram_check(buf, litn, subj, sn);
         re = pcre2_compile((PCRE2_SPTR)p, en, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off,
                            NULL);
         if (re != NULL) {
@@ -53,6 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (kz_ix_like_literal((kz_sv){p, en}, &lit)) {
         if (lit.n < KZ_IX_LIT_MIN || lit.p < p || lit.p + lit.n > p + en)
             abort();
+        gram_check(lit.p, lit.n, subj, sn);
         if (kz_pattern_like(subj, sn, p, en) && memmem(subj, sn, lit.p, lit.n) == NULL)
             abort();
     }
