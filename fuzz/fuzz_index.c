@@ -106,6 +106,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         {"file", "name", KZ_SV("invoice.exe"), 0, false},
         {"network-traffic", "dst_port", KZ_SV("443"), 0, false},
         {"url", "value", KZ_SV("http://\xc3\xa9\xff/"), 0, false},
+        {"domain-name", "value", KZ_SV("Evil.Example"), 0, false},
+        {"url", "value", KZ_SV("HTTP://Evil.Example:8080/A/b.php?c=1#d"), 0, false},
+        {"url", "value", KZ_SV("http://e\xcc\x81vil.example/caf\xc3\xa9"), 0, false},
+        {"email-addr", "value", KZ_SV("a.b+c@evil.example"), 0, false},
+        {"file", "hashes.'SHA-256'",
+         KZ_SV("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"), 0, false},
+        {"network-traffic", "dst_ref.value", KZ_SV("10.1.2.3"), 0, false},
+        {"ipv4-addr", "value", KZ_SV("10.1.2.3"), 0, false},
+        {"ipv6-addr", "value", KZ_SV("::ffff:198.51.100.7"), 0, false},
     };
     kz_index *ix = NULL;
     kz_index_scratch *s = NULL;
@@ -133,15 +142,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rec.has_time = true;
     /* One scratch through all records (windows fill), then each record alone. */
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        /* A reader adds network-traffic's dst_ref.value only beside the address's own field
+         * (ipv4-addr:value), which the index looks up for ipv4-addr patterns: not alone. */
+        if (strcmp(fields[i].type, "network-traffic") == 0 && strstr(fields[i].path, "_ref") != NULL)
+            continue;
         rec.time = (kz_time){1700000000 + (int64_t)i * 20, 0, 0};
         rec.fields = &fields[i];
         rec.nfields = 1;
-        (void)kz_index_match(ix, s, &rec, on_hit, hit, &err);
+        if (kz_index_match(ix, s, &rec, on_hit, hit, &err) != KZ_OK)
+            memset(hit, 0, sizeof hit); /* errors are expected: only crashes matter here */
         check(ix, &rec, pat);
     }
     rec.fields = fields;
     rec.nfields = sizeof fields / sizeof fields[0];
-    (void)kz_index_match(ix, s, &rec, on_hit, hit, &err);
+    if (kz_index_match(ix, s, &rec, on_hit, hit, &err) != KZ_OK)
+        memset(hit, 0, sizeof hit);
     check(ix, &rec, pat);
 out:
     for (int i = 0; i < MAX_IND; i++)
