@@ -66,8 +66,8 @@ static void check(kz_index *ix, const kz_log_record *rec, kz_pattern *const *pat
     if (kz_index_match(ix, s, rec, on_hit, hit, &err) == KZ_OK)
         for (int i = 0; i < MAX_IND; i++)
             if (pat[i] != NULL && !hit[i] && eval_alone(pat[i], rec)) {
-                fprintf(stderr, "indicator %d matches record %s alone but was not reported\n",
-                        i, rec->fields[0].value.p);
+                fprintf(stderr, "indicator %d matches record %.*s alone but was not reported\n", i,
+                        (int)rec->fields[0].value.n, rec->fields[0].value.p);
                 abort();
             }
     kz_index_scratch_free(s);
@@ -144,7 +144,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         /* A reader adds network-traffic's dst_ref.value only beside the address's own field
          * (ipv4-addr:value), which the index looks up for ipv4-addr patterns: not alone. */
-        if (strcmp(fields[i].type, "network-traffic") == 0 && strstr(fields[i].path, "_ref") != NULL)
+        if (strcmp(fields[i].type, "network-traffic") == 0 &&
+            strstr(fields[i].path, "_ref") != NULL)
             continue;
         rec.time = (kz_time){1700000000 + (int64_t)i * 20, 0, 0};
         rec.fields = &fields[i];

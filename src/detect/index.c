@@ -41,14 +41,14 @@
  * normalised, and looked up: exact table, trie, the group's databases; the exact table and the
  * IPv4 trie are first asked through prefilters that fit in cache (index_int.h), and the fields of
  * a record are all prepared, their prefilter bits prefetched, before the first lookup. Candidates
- * are deduped per record in a small set stamped with a generation. An indicator whose pattern is one
- * comparison in one observation expression without qualifiers (other than MATCHES or a reference
- * path) is matched by the hit; any other is evaluated with kz_pattern_eval over the record's
- * observed-data (built once per record, lazily) or, when it needs several observations, over its
- * window: the records that hit it, at most KZ_INDEX_WINDOW, no older than its outermost WITHIN;
- * such a match is reported only when the binding includes the current record. An evaluation
- * error (a type mismatch, the work budget) counts as no match. The index is read-only while
- * matching; all mutable state is in the scratch.
+ * are deduped per record in a small set stamped with the record's generation. An indicator whose
+ * pattern is one comparison in one observation expression without qualifiers (other than MATCHES
+ * or a reference path) is matched by the hit; any other is evaluated with kz_pattern_eval over
+ * the record's observed-data (built once per record, lazily) or, when it needs several
+ * observations, over its window: the records that hit it, at most KZ_INDEX_WINDOW, no older than
+ * its outermost WITHIN; such a match is reported only when the binding includes the current
+ * record. An evaluation error (a type mismatch, the work budget) counts as no match. The index
+ * is read-only while matching; all mutable state is in the scratch.
  *
  * Memory: strings in an arena of large chunks, one open-addressing table of 24-byte slots,
  * postings in one array, trie nodes in one array, no allocation per atom. Parsed patterns are
@@ -603,7 +603,7 @@ void kz_index_scratch_free(kz_index_scratch *s)
 /* Puts ind into the set of this record's candidates; false when it was there. */
 static bool seen_put(kz_ix_seen *t, size_t cap, uint32_t gen, uint32_t ind)
 {
-    size_t mask = cap - 1, i = (size_t)((ind * 0x9E3779B97F4A7C15ull) >> 40) & mask;
+    size_t mask = cap - 1, i = (size_t)((ind * 0x9E3779B97F4A7C15ull) >> 32) & mask;
 
     for (;; i = (i + 1) & mask) {
         if (t[i].gen != gen) {
