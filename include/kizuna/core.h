@@ -92,6 +92,11 @@ void kz_buf_free(kz_buf *b);  /* frees the memory; the buffer can be used again 
 
 /* Whether s is valid UTF-8: no overlong forms, surrogates or code points past U+10FFFF. */
 bool kz_utf8_valid(const char *s, size_t n);
+/* The length of the UTF-8 character whose lead byte is c (1 for anything that is no lead byte). */
+static inline size_t kz_utf8_char_len(unsigned char c)
+{
+    return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+}
 /* s in Unicode Normalization Form C, as STIX patterning compares LIKE and MATCHES: *res is s
  * itself when it is already in that form (ASCII always is), else the form written into out
  * (reset first; NUL-terminated). KZ_EINVAL when s is not valid UTF-8 (*res is then s),

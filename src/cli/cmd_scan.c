@@ -228,8 +228,6 @@ static kz_rc on_hit(void *ctx, const kz_log_record *rec, const kz_hit *h)
     return KZ_OK;
 }
 
-/* Scans one log on `threads` threads; returns EXIT_OK, or EXIT_ENV when it could not be read to
- * its end. */
 /* CPU time of the whole process (all threads), in milliseconds. */
 static double cpu_ms(void)
 {
@@ -239,6 +237,8 @@ static double cpu_ms(void)
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
+/* Scans one log on `threads` threads; returns EXIT_OK, or EXIT_ENV when it could not be read to
+ * its end. */
 static int scan_log(cli_ctx *c, const kz_index *ix, kz_index_scratch *scratch, const char *path,
                     kz_log_format fmt, int threads, scan_ctx *sc)
 {

@@ -656,7 +656,7 @@ kz_rc kz_ix_atom_add(kz_index *ix, const kz_ix_atom *a, uint32_t ind)
         goto out;
     rc = KZ_ENOMEM;
     if (kz_grow(&ix->rx, &ix->caprx, ix->nrx, sizeof *ix->rx, 64) != KZ_OK ||
-        (litbuf = malloc(val.n + 1)) == NULL)
+        (a->kind == KZ_IX_MATCHES && (litbuf = malloc(val.n + 1)) == NULL))
         goto out;
     x = (kz_ix_rx){.group = (uint32_t)g, .ind = ind, .kind = a->kind, .ncon = val.n};
     if ((x.con = kz_ix_arena_dup(ix, val.p, val.n)) == NULL)

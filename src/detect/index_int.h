@@ -241,13 +241,13 @@ static inline bool kz_ix_bloom_may(const kz_index *ix, uint32_t h)
     return true;
 }
 
-/* Whether some IPv4 prefix in the trie may hold address a (false: surely none does). */
 /* Bit i of a bitmap. */
 static inline bool kz_ix_bit(const uint64_t *map, uint32_t i)
 {
     return (map[i >> 6] >> (i & 63)) & 1;
 }
 
+/* Whether some IPv4 prefix in the trie may hold address a (false: surely none does). */
 static inline bool kz_ix_v4_may(const kz_index *ix, const unsigned char a[4])
 {
     uint32_t s16 = (uint32_t)a[0] << 8 | a[1], s24 = s16 << 8 | a[2];

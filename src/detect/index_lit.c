@@ -76,12 +76,6 @@ bool kz_ix_like_literal(kz_sv like, kz_sv *lit)
     return true;
 }
 
-/* Length of the UTF-8 character whose lead byte is c (1 for anything else). */
-static size_t char_len(unsigned char c)
-{
-    return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-}
-
 /* Skips a character class starting at re[i] == '['; returns the index after its ']' or 0. */
 static size_t skip_class(const char *re, size_t n, size_t i)
 {
@@ -237,7 +231,7 @@ bool kz_ix_regex_literal(kz_sv expr, char *buf, size_t *nlit)
         } else if (c == '*' || c == '+' || c == '?' || c == '{') {
             return false; /* a quantifier with nothing before it */
         } else {
-            alen = char_len((unsigned char)c);
+            alen = kz_utf8_char_len((unsigned char)c);
             if (i + alen > n)
                 return false;
             memcpy(one, re + i, alen);

@@ -161,10 +161,19 @@ static void work_batch(scan_worker *w, scan_batch *b)
         const kz_log_record *rec = kz_log_parse_line(
             w->parser[stage], (kz_sv){b->bytes.p + l->off, l->len}, l->lineno, l->offset);
 
-        if (rec != NULL &&
-            (b->rc = kz_index_prepare(w->sp->ix, w->scratch, rec, stage, &b->err)) != KZ_OK) {
-            b->err_line = l->lineno;
-            break;
+        if (rec != NULL) {
+            kz_err perr;
+            kz_rc prc = kz_index_prepare(w->sp->ix, w->scratch, rec, stage, &perr);
+            if (prc != KZ_OK) { /* the lines before it are still looked up and kept */
+                if (prev != NULL)
+                    finish(w, b, prev_i, prev, stage ^ 1);
+                if (b->rc == KZ_OK) {
+                    b->rc = prc;
+                    b->err = perr;
+                    b->err_line = l->lineno;
+                }
+                return;
+            }
         }
         if (prev != NULL)
             finish(w, b, prev_i, prev, stage ^ 1);

@@ -480,17 +480,6 @@ static kz_rc nfc(kz_eval *e, kz_sv s, kz_buf *buf, kz_sv *res)
     return KZ_OK;
 }
 
-static size_t utf8_len(unsigned char c)
-{
-    if (c < 0xC0)
-        return 1;
-    if (c < 0xE0)
-        return 2;
-    if (c < 0xF0)
-        return 3;
-    return 4;
-}
-
 /* SQL LIKE: % any run of characters, _ one character (UTF-8), everything else literal. The
  * usual greedy match with one backtracking point: linear for most patterns, but up to
  * sn x pn steps when a '%' is followed by a long piece that almost matches everywhere, so the
@@ -502,7 +491,7 @@ bool kz_pattern_like(const char *s, size_t sn, const char *pat, size_t pn)
 
     while (si < sn) {
         if (pi < pn && pat[pi] == '_') {
-            si += utf8_len((unsigned char)s[si]);
+            si += kz_utf8_char_len((unsigned char)s[si]);
             pi++;
         } else if (pi < pn && pat[pi] == '%') {
             star = true;
@@ -513,7 +502,7 @@ bool kz_pattern_like(const char *s, size_t sn, const char *pat, size_t pn)
             si++;
         } else if (star) {
             pi = star_p;
-            star_s += utf8_len((unsigned char)s[star_s]);
+            star_s += kz_utf8_char_len((unsigned char)s[star_s]);
             si = star_s;
         } else {
             return false;
