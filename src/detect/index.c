@@ -403,7 +403,7 @@ static kz_rc compile_literals(kz_index *ix, uint32_t g, kz_err *err)
     const char **lit = NULL;
     size_t *lens = NULL;
     unsigned *flags = NULL, *ids = NULL, n = 0;
-    size_t qmin;
+    size_t shortest;
     hs_compile_error_t *cerr = NULL;
     kz_rc rc = KZ_ENOMEM;
 
@@ -438,12 +438,11 @@ static kz_rc compile_literals(kz_index *ix, uint32_t g, kz_err *err)
     if (n == 0)
         goto out;
     rc = KZ_ENOMEM;
-    if ((ix->grp[g].qf = malloc(sizeof *ix->grp[g].qf)) == NULL)
+    shortest = lens[0];
+    for (unsigned i = 1; i < n; i++)
+        shortest = lens[i] < shortest ? lens[i] : shortest;
+    if ((ix->grp[g].qf = kz_ix_qf_new(shortest, n)) == NULL)
         goto out;
-    qmin = 8;
-    for (unsigned i = 0; i < n; i++)
-        qmin = lens[i] < qmin ? lens[i] : qmin;
-    kz_ix_qf_init(ix->grp[g].qf, qmin);
     for (unsigned i = 0; i < n; i++)
         kz_ix_qf_add(ix->grp[g].qf, lit[i], lens[i]);
     rc = KZ_OK;

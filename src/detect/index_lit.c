@@ -24,6 +24,7 @@
  * Before the literal database, a gram filter (kz_ix_qf, at the end of this file) turns away
  * nearly every value that holds none of the literals, at a few instructions a byte.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "index_int.h"
@@ -262,20 +263,17 @@ bool kz_ix_regex_literal(kz_sv expr, char *buf, size_t *nlit)
 
 /* ---- the gram filter (index_int.h) ---- */
 
-/* The two bits of gram g. */
-static inline uint64_t qf_h1(uint64_t g)
-{
-    return (g * 0x9E3779B97F4A7C15ull) >> (64 - KZ_IX_QF_BITS);
-}
+#define QF_STEP_MAX 16
+#define QF_BITS_MIN 17 /* 16 KiB */
+#define QF_BITS_MAX 21 /* 256 KiB */
 
-static inline uint64_t qf_h2(uint64_t g)
+/* The two bits of gram g, from one product: its top lg bits, and the lg bits that end 21 bits
+ * below the top (lg <= 21, so the two never share a bit of the product). */
+static inline bool qf_has(const kz_ix_qf *f, uint64_t g)
 {
-    return (g * 0xC2B2AE3D27D4EB4Full) >> (64 - KZ_IX_QF_BITS);
-}
+    uint64_t h = g * 0x9E3779B97F4A7C15ull, a = h >> f->shift, b = (h >> (f->shift - 21)) & f->mask;
 
-static inline bool qf_has(const kz_ix_qf *f, uint64_t h)
-{
-    return f->bit[h >> 6] >> (h & 63) & 1;
+    return (f->bit[a >> 6] >> (a & 63) & 1) && (f->bit[b >> 6] >> (b & 63) & 1);
 }
 
 /* The q bytes at p as a number: copied into the low-addressed bytes of a zeroed word. */
@@ -287,41 +285,55 @@ static inline uint64_t qf_gram(const char *p, size_t q)
     return g;
 }
 
-void kz_ix_qf_init(kz_ix_qf *f, size_t q)
+kz_ix_qf *kz_ix_qf_new(size_t shortest, size_t nlit)
 {
-    memset(f->bit, 0, sizeof f->bit);
+    size_t q = shortest < 8 ? shortest : 8, step = shortest - q + 1, grams;
+    unsigned lg = QF_BITS_MIN;
+    kz_ix_qf *f;
+
+    if (step > QF_STEP_MAX)
+        step = QF_STEP_MAX;
+    grams = nlit * step;
+    while (lg < QF_BITS_MAX && ((size_t)1 << lg) < grams * 64)
+        lg++;
+    if ((f = calloc(1, sizeof *f + ((size_t)1 << lg) / 8)) == NULL)
+        return NULL;
     f->q = q;
+    f->step = step;
+    f->shift = 64 - lg;
+    f->mask = ((uint64_t)1 << lg) - 1;
+    return f;
 }
 
 void kz_ix_qf_add(kz_ix_qf *f, const char *lit, size_t n)
 {
-    uint64_t g = qf_gram(lit + n - f->q, f->q), h1 = qf_h1(g), h2 = qf_h2(g);
-
-    f->bit[h1 >> 6] |= 1ull << (h1 & 63);
-    f->bit[h2 >> 6] |= 1ull << (h2 & 63);
+    for (size_t k = 0; k < f->step; k++) {
+        size_t off = n - f->q - k; /* its last step grams: a tail is rarer than a head */
+        uint64_t h = qf_gram(lit + off, f->q) * 0x9E3779B97F4A7C15ull, a = h >> f->shift,
+                 b = (h >> (f->shift - 21)) & f->mask;
+        f->bit[a >> 6] |= 1ull << (a & 63);
+        f->bit[b >> 6] |= 1ull << (b & 63);
+    }
 }
 
 bool kz_ix_qf_may(const kz_ix_qf *f, const char *v, size_t n)
 {
-    size_t q = f->q, i = 0;
+    size_t q = f->q, step = f->step, i = 0;
 
     if (n < q)
         return false;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     /* Eight bytes loaded at once and cut to q: the same number as qf_gram's on this byte order */
     uint64_t keep = q == 8 ? ~0ull : (1ull << (8 * q)) - 1;
-    for (; i + 8 <= n; i++) {
+    for (; i + 8 <= n; i += step) {
         uint64_t g;
         memcpy(&g, v + i, 8);
-        g &= keep;
-        if (qf_has(f, qf_h1(g)) && qf_has(f, qf_h2(g)))
+        if (qf_has(f, g & keep))
             return true;
     }
 #endif
-    for (; i + q <= n; i++) {
-        uint64_t g = qf_gram(v + i, q);
-        if (qf_has(f, qf_h1(g)) && qf_has(f, qf_h2(g)))
+    for (; i + q <= n; i += step)
+        if (qf_has(f, qf_gram(v + i, q)))
             return true;
-    }
     return false;
 }

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -237,48 +238,58 @@ static void fill(uint64_t *x, char *p, size_t n, bool small)
 }
 
 /* The gram filter never says no to a value holding one of its literals: the literal anywhere
- * (at the start, at the very end, the whole value), for every q and literal length; and it says
- * no to most values holding none, and to every value shorter than q. */
+ * (at the start, at the very end, the whole value, at every offset modulo the step), for every
+ * shortest literal length (so every gram length and step) and longer literals beside it; and it
+ * says no to most values holding none, and to every value shorter than its gram. */
 static void test_gram_filter(void **state)
 {
-    static kz_ix_qf f;
-    static char lits[64][16];
-    char v[64];
+    static char lits[64][40];
+    char v[96];
     uint64_t x = 0x2545F4914F6CDD1Dull;
     size_t yes = 0, tried = 0;
 
     (void)state;
-    for (size_t q = KZ_IX_LIT_MIN; q <= 8; q++) {
+    for (size_t shortest = KZ_IX_LIT_MIN; shortest <= 30; shortest++) {
         size_t len[64];
-        kz_ix_qf_init(&f, q);
+        kz_ix_qf *f = kz_ix_qf_new(shortest, 64);
+        assert_non_null(f);
+        assert_int_equal(f->q, shortest < 8 ? shortest : 8);
+        assert_true(f->step >= 1 && f->step <= 16 && f->q + f->step - 1 <= shortest);
         for (size_t k = 0; k < 64; k++) {
-            len[k] = q + k % 8;
+            len[k] = shortest + k % 8;
             fill(&x, lits[k], len[k], k % 2 == 0);
-            kz_ix_qf_add(&f, lits[k], len[k]);
+            kz_ix_qf_add(f, lits[k], len[k]);
         }
         for (size_t k = 0; k < 64; k++)
-            for (size_t pre = 0; pre <= 20; pre += 5)
+            for (size_t pre = 0; pre <= 20; pre += k % 2 ? 1 : 7)
                 for (size_t post = 0; post <= 12; post += 3) {
                     size_t n = pre + len[k] + post;
                     fill(&x, v, pre, k % 3 == 0);
                     memcpy(v + pre, lits[k], len[k]);
                     fill(&x, v + pre + len[k], post, k % 3 == 1);
-                    if (!kz_ix_qf_may(&f, v, n))
-                        fail_msg("q %zu: literal %zu (%zu bytes) at %zu of %zu bytes not seen", q,
-                                 k, len[k], pre, n);
+                    if (!kz_ix_qf_may(f, v, n))
+                        fail_msg("shortest %zu (q %zu, step %zu): literal %zu (%zu bytes) at %zu "
+                                 "of %zu bytes not seen",
+                                 shortest, f->q, f->step, k, len[k], pre, n);
                 }
-        for (size_t n = 0; n < q; n++)
-            assert_false(kz_ix_qf_may(&f, lits[0], n));
+        for (size_t n = 0; n < f->q; n++)
+            assert_false(kz_ix_qf_may(f, lits[0], n));
+        free(f);
     }
-    /* 1,000 literals of 8 bytes, 1,000 values of 50 random bytes: a few per cent may pass. */
-    kz_ix_qf_init(&f, 8);
-    for (size_t k = 0; k < 1000; k++) {
-        fill(&x, v, 8, false);
-        kz_ix_qf_add(&f, v, 8);
-    }
-    for (size_t t = 0; t < 1000; t++, tried++) {
-        fill(&x, v, 50, false);
-        yes += kz_ix_qf_may(&f, v, 50);
+    /* 1,000 literals of 20 bytes (q 8, step 13), 1,000 values of 50 random bytes: a few per
+     * cent may pass. */
+    {
+        kz_ix_qf *f = kz_ix_qf_new(20, 1000);
+        assert_non_null(f);
+        for (size_t k = 0; k < 1000; k++) {
+            fill(&x, v, 20, false);
+            kz_ix_qf_add(f, v, 20);
+        }
+        for (size_t t = 0; t < 1000; t++, tried++) {
+            fill(&x, v, 50, false);
+            yes += kz_ix_qf_may(f, v, 50);
+        }
+        free(f);
     }
     assert_true(yes * 20 < tried);
 }
