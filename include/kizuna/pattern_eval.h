@@ -24,9 +24,11 @@
  *     WITHIN n SECONDS: max(last_observed) - min(first_observed) <= n over the binding.
  *     START s STOP e: every observation has first_observed >= s and last_observed < e.
  *   - =, !=, IN and the order operators compare strings by their UTF-8 bytes: case-sensitive,
- *     no Unicode normalisation (a precomposed and a decomposed character differ). LIKE and
- *     MATCHES put both sides in Unicode NFC first (as the reference matcher does), so there they
- *     are the same; LIKE's _ and MATCHES' . are one code point of the normal form.
+ *     no Unicode normalisation (a precomposed and a decomposed character differ); except domain
+ *     names (a domain-name's value) and hash values (a key of a "hashes" dictionary), which
+ *     compare ignoring ASCII case, beyond the specification (RFC 4343; a digest is a number).
+ *     LIKE and MATCHES put both sides in Unicode NFC first (as the reference matcher does), so
+ *     there they are the same; LIKE's _ and MATCHES' . are one code point of the normal form.
  */
 #ifndef KIZUNA_PATTERN_EVAL_H
 #define KIZUNA_PATTERN_EVAL_H

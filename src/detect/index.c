@@ -7,8 +7,9 @@
  * made of keys (no [n] or [*]; a reference only as `x_ref.value`, which is then looked up on the
  * value field of any type), and op is one of
  *   =, IN        on string constants: an exact hash table keyed by (type, path, normalised value);
- *                domain-name:value and hashes.* are compared in ASCII lower case, ipv4-addr and
- *                ipv6-addr values that are bare addresses as their binary form;
+ *                domain-name:value and the keys of a hashes dictionary in ASCII lower case
+ *                (the evaluator folds their case too, eval.c), ipv4-addr and ipv6-addr values
+ *                that are bare addresses as their binary form;
  *   ISSUBSET     on ipv4-addr:value / ipv6-addr:value (or x_ref.value) with a CIDR: a binary
  *                prefix trie per address family (an address alone is /32 or /128);
  *   LIKE,        per (type, path) group. LIKE is translated to an anchored bytewise expression

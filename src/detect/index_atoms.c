@@ -267,6 +267,8 @@ bool kz_ix_field_path_canon(const char *path, char *buf)
 
 int kz_ix_norm_of(const char *type, const char *path)
 {
+    const char *last = strrchr(path, '.');
+
     if (strcmp(path, "value") == 0) {
         if (strcmp(type, "ipv4-addr") == 0 || strcmp(type, "ipv6-addr") == 0)
             return KZ_IX_NORM_IP;
@@ -275,7 +277,11 @@ int kz_ix_norm_of(const char *type, const char *path)
         if (type[0] == '\0')
             return KZ_IX_NORM_REF;
     }
-    if (strncmp(path, "hashes.", 7) == 0)
+    /* A key of a "hashes" dictionary wherever it is (hashes.MD5,
+     * extensions.windows-pebinary-ext.optional_header.hashes.MD5): the evaluator compares domain
+     * names and hash values ignoring case (eval.c, fold_case). */
+    if (last != NULL && last - path >= 6 && memcmp(last - 6, "hashes", 6) == 0 &&
+        (last - path == 6 || last[-7] == '.'))
         return KZ_IX_NORM_LOWER;
     return KZ_IX_NORM_NONE;
 }

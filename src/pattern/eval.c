@@ -390,8 +390,27 @@ static int bytes_cmp(const unsigned char *a, size_t an, const unsigned char *b, 
     return an < bn ? -1 : an > bn;
 }
 
-/* Orders v against lit into *ord (-1, 0, 1; booleans give 0 or 1). Type mismatch: KZ_EINVAL. */
-static kz_rc value_cmp(kz_eval *e, const json_t *v, const kz_pattern_lit *lit, int *ord)
+static unsigned char ascii_lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+/* bytes_cmp with ASCII letters folded to lower case. */
+static int bytes_casecmp(const unsigned char *a, size_t an, const unsigned char *b, size_t bn)
+{
+    size_t n = an < bn ? an : bn;
+
+    for (size_t i = 0; i < n; i++) {
+        unsigned char x = ascii_lower(a[i]), y = ascii_lower(b[i]);
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return an < bn ? -1 : an > bn;
+}
+
+/* Orders v against lit into *ord (-1, 0, 1; booleans give 0 or 1). Type mismatch: KZ_EINVAL.
+ * fold: strings compare ignoring ASCII case (domain names and hash values, see walk). */
+static kz_rc value_cmp(kz_eval *e, const json_t *v, const kz_pattern_lit *lit, bool fold, int *ord)
 {
     switch (lit->kind) {
         case KZ_PAT_LIT_INT:
@@ -410,8 +429,9 @@ static kz_rc value_cmp(kz_eval *e, const json_t *v, const kz_pattern_lit *lit, i
             break;
         case KZ_PAT_LIT_STRING:
             if (json_is_string(v)) {
-                *ord = bytes_cmp((const unsigned char *)json_string_value(v), json_string_length(v),
-                                 (const unsigned char *)lit->bytes.p, lit->bytes.n);
+                *ord = (fold ? bytes_casecmp : bytes_cmp)(
+                    (const unsigned char *)json_string_value(v), json_string_length(v),
+                    (const unsigned char *)lit->bytes.p, lit->bytes.n);
                 return KZ_OK;
             }
             break;
@@ -607,8 +627,8 @@ static kz_rc need_string(kz_eval *e, const json_t *v, const kz_pattern_cmp *c)
                    kz_pattern_op_str(c->op), json_kind_str(v));
 }
 
-/* Applies the comparison c (without its negation) to one value v. */
-static kz_rc apply_op(kz_eval *e, const kz_pattern_cmp *c, const json_t *v, bool *res)
+/* Applies the comparison c (without its negation) to one value v; fold: see value_cmp. */
+static kz_rc apply_op(kz_eval *e, const kz_pattern_cmp *c, const json_t *v, bool fold, bool *res)
 {
     kz_rc rc;
     int ord = 0;
@@ -621,7 +641,7 @@ static kz_rc apply_op(kz_eval *e, const kz_pattern_cmp *c, const json_t *v, bool
         case KZ_PAT_OP_LE:
         case KZ_PAT_OP_GT:
         case KZ_PAT_OP_GE:
-            if ((rc = value_cmp(e, v, &c->value, &ord)) != KZ_OK)
+            if ((rc = value_cmp(e, v, &c->value, fold, &ord)) != KZ_OK)
                 return rc;
             *res = c->op == KZ_PAT_OP_EQ   ? ord == 0
                    : c->op == KZ_PAT_OP_NE ? ord != 0
@@ -632,7 +652,7 @@ static kz_rc apply_op(kz_eval *e, const kz_pattern_cmp *c, const json_t *v, bool
             return KZ_OK;
         case KZ_PAT_OP_IN:
             for (size_t i = 0; i < c->nset; i++) {
-                if ((rc = value_cmp(e, v, &c->set[i], &ord)) != KZ_OK)
+                if ((rc = value_cmp(e, v, &c->set[i], fold, &ord)) != KZ_OK)
                     return rc;
                 if (ord == 0) {
                     *res = true;
@@ -718,6 +738,31 @@ static const json_t *obs_lookup(const kz_obs *o, const json_t *ref)
 }
 
 /*
+ * Whether the value reached by path, whose last key step was taken from object holder, is a
+ * domain name (a domain-name's value) or a hash value (a key of a "hashes" dictionary): those
+ * compare ignoring ASCII case under =, !=, IN and the order operators. A deliberate choice
+ * beyond the specification's code-point comparison: DNS names are case-insensitive (RFC 4343)
+ * and a digest is a number, whatever case its hex is written in; feeds publish
+ * 'D41D8CD98F00B204E9800998ECF8427E' and logs write d41d8cd9... The index looks such values up
+ * in lower case, so a pattern matches the same records whether it is decided by the index alone
+ * or evaluated whole. LIKE and MATCHES stay exact (MATCHES can say (?i)).
+ */
+static bool fold_case(const kz_pattern_path *path, const json_t *holder)
+{
+    const kz_pattern_step *last = path->nsteps ? &path->steps[path->nsteps - 1] : NULL;
+    const json_t *t;
+
+    if (last == NULL || last->kind != KZ_PAT_STEP_KEY)
+        return false;
+    if (path->nsteps >= 2 && path->steps[path->nsteps - 2].kind == KZ_PAT_STEP_KEY &&
+        kz_sv_eq_c(path->steps[path->nsteps - 2].key, "hashes"))
+        return true;
+    t = holder != NULL ? json_object_get(holder, "type") : NULL;
+    return kz_sv_eq_c(last->key, "value") && json_is_string(t) &&
+           strcmp(json_string_value(t), "domain-name") == 0;
+}
+
+/*
  * Follows c's path from step i of value v, and applies c to every value it reaches; *hit is set
  * when one satisfies it. Recurses only at [*] steps (at most KZ_EVAL_MAX_ANY deep).
  */
@@ -725,6 +770,7 @@ static kz_rc walk(kz_eval *e, const kz_obs *o, const kz_pattern_cmp *c, const js
                   bool refctx, int anys, bool *hit)
 {
     const kz_pattern_path *path = &c->path;
+    const json_t *holder = NULL; /* the object of the last key step */
     kz_rc rc;
     bool r;
 
@@ -741,6 +787,7 @@ static kz_rc walk(kz_eval *e, const kz_obs *o, const kz_pattern_cmp *c, const js
             case KZ_PAT_STEP_KEY:
                 if (!json_is_object(v))
                     return KZ_OK;
+                holder = v;
                 v = json_object_getn(v, s->key.p, s->key.n);
                 refctx = ends_with(s->key, "_ref") || ends_with(s->key, "_refs");
                 break;
@@ -765,7 +812,7 @@ static kz_rc walk(kz_eval *e, const kz_obs *o, const kz_pattern_cmp *c, const js
         if (v == NULL || json_is_null(v))
             return KZ_OK;
     }
-    if ((rc = apply_op(e, c, v, &r)) != KZ_OK)
+    if ((rc = apply_op(e, c, v, fold_case(path, holder), &r)) != KZ_OK)
         return rc;
     if (c->negated)
         r = !r;

@@ -592,6 +592,47 @@ static void test_index_and_with_non_indexable_needs_both(void **state)
     kz_index_free(ix);
 }
 
+/* A domain name or a hash in another case than the indicator's hits the same whether the
+ * indicator is decided by its atom alone or evaluated whole (the evaluator folds case there as
+ * the index does); a URL in another case hits neither way. */
+static void test_index_case_of_domains_and_hashes_same_both_ways(void **state)
+{
+    kz_index *ix = new_index();
+    hits h;
+
+    (void)state;
+    add(ix, 1, "[domain-name:value = 'evil.example']");
+    add(ix, 2, "[domain-name:value = 'evil.example' AND domain-name:value != 'x.example']");
+    add(ix, 3, "[file:hashes.MD5 = '79054025255FB1A26E4BC422AEF54EB4']");
+    add(ix, 4, "[file:hashes.MD5 = '79054025255FB1A26E4BC422AEF54EB4' AND file:hashes.MD5 != 'x']");
+    add(ix, 5, "[url:value = 'http://evil.example/A']");
+    add(ix, 6, "[url:value = 'http://evil.example/A' AND url:value != 'x']");
+    add(ix, 7, "[file:extensions.'windows-pebinary-ext'.optional_header.hashes.'SHA-1' = 'AB']");
+    build(ix);
+    NEED_OBSERVED();
+    h = match1(ix, "domain-name", "value", "Evil.EXAMPLE");
+    assert_true(h.n == 2 && has(&h, 1) && has(&h, 2));
+    h = match1(ix, "url", "value", "http://evil.example/a");
+    assert_int_equal(h.n, 0);
+    h = match1(ix, "url", "value", "http://evil.example/A");
+    assert_true(h.n == 2 && has(&h, 5) && has(&h, 6));
+    {
+        kz_index_scratch *s = NULL;
+        kz_err err;
+        kz_field f[] = {{"file", "hashes.MD5", KZ_SV("79054025255fb1a26e4bc422aef54eb4"), 0, false},
+                        {"file", "size", KZ_SV("10"), 0, false}};
+        kz_field pe = {"file", "extensions.'windows-pebinary-ext'.optional_header.hashes.'SHA-1'",
+                       KZ_SV("ab"), 0, false};
+        assert_int_equal(kz_index_scratch_new(ix, &s, &err), KZ_OK);
+        h = match_with(ix, s, f, 2, 0);
+        assert_true(h.n == 2 && has(&h, 3) && has(&h, 4));
+        h = match_with(ix, s, &pe, 1, 0);
+        assert_true(h.n == 1 && has(&h, 7));
+        kz_index_scratch_free(s);
+    }
+    kz_index_free(ix);
+}
+
 static void test_index_or_with_non_indexable_side_is_full_only(void **state)
 {
     kz_index *ix = new_index();
@@ -1004,6 +1045,7 @@ int main(void)
         cmocka_unit_test(test_index_like_with_a_literal_is_decided_by_its_database),
         cmocka_unit_test(test_index_matches_vectorscan_refuses_is_full_only),
         cmocka_unit_test(test_index_and_with_non_indexable_needs_both),
+        cmocka_unit_test(test_index_case_of_domains_and_hashes_same_both_ways),
         cmocka_unit_test(test_index_or_with_non_indexable_side_is_full_only),
         cmocka_unit_test(test_index_not_evaluated_on_every_record),
         cmocka_unit_test(test_index_and_across_two_records),

@@ -362,6 +362,46 @@ static void test_eval_references_are_followed_within_the_observation(void **stat
     json_decref(o2);
 }
 
+/* Domain names and hash values compare ignoring ASCII case (as the index looks them up);
+ * every other string, and LIKE and MATCHES on these, compares exactly. */
+static void test_eval_domain_names_and_hashes_ignore_ascii_case(void **state)
+{
+    json_t *o =
+        one("[{\"type\":\"domain-name\",\"id\":\"domain-name--1\",\"value\":\"Evil.Example\"},"
+            "{\"type\":\"network-traffic\",\"id\":\"network-traffic--1\","
+            "\"dst_ref\":\"domain-name--1\"},"
+            "{\"type\":\"url\",\"id\":\"url--1\",\"value\":\"http://Evil.Example/A\"},"
+            "{\"type\":\"file\",\"id\":\"file--1\",\"name\":\"A.exe\","
+            "\"hashes\":{\"MD5\":\"79054025255FB1A26E4BC422AEF54EB4\"},"
+            "\"extensions\":{\"windows-pebinary-ext\":{\"optional_header\":{"
+            "\"hashes\":{\"SHA-1\":\"aa\"}}}}}]");
+
+    (void)state;
+    assert_int_equal(eval("[domain-name:value = 'evil.example']", o), 1);
+    assert_int_equal(eval("[domain-name:value = 'EVIL.EXAMPLE']", o), 1);
+    assert_int_equal(eval("[domain-name:value != 'evil.example']", o), 0);
+    assert_int_equal(eval("[domain-name:value IN ('x.example', 'evil.EXAMPLE')]", o), 1);
+    assert_int_equal(eval("[domain-name:value = 'evil.example' AND domain-name:value != 'x']", o),
+                     1);
+    assert_int_equal(eval("[domain-name:value = 'evil.exampl']", o), 0);
+    assert_int_equal(eval("[network-traffic:dst_ref.value = 'evil.example']", o), 1);
+    assert_int_equal(eval("[file:hashes.MD5 = '79054025255fb1a26e4bc422aef54eb4']", o), 1);
+    assert_int_equal(eval("[file:hashes.MD5 != '79054025255fb1a26e4bc422aef54eb4']", o), 0);
+    assert_int_equal(
+        eval("[file:extensions.'windows-pebinary-ext'.optional_header.hashes.'SHA-1' = 'AA']", o),
+        1);
+    /* Not a domain name or a hash: exact. */
+    assert_int_equal(eval("[url:value = 'http://evil.example/A']", o), 0);
+    assert_int_equal(eval("[file:name = 'a.exe']", o), 0);
+    /* Only ASCII letters fold. */
+    assert_int_equal(eval("[domain-name:value = 'evil.example\u00e9']", o), 0);
+    /* LIKE and MATCHES stay exact. */
+    assert_int_equal(eval("[domain-name:value LIKE 'evil.%']", o), 0);
+    assert_int_equal(eval("[domain-name:value MATCHES '^evil']", o), 0);
+    assert_int_equal(eval("[domain-name:value MATCHES '(?i)^evil']", o), 1);
+    json_decref(o);
+}
+
 static void test_eval_comparisons_on_one_type_bind_one_object(void **state)
 {
     json_t *o = one("[{\"type\":\"file\",\"id\":\"file--1\",\"name\":\"a\",\"size\":1},"
@@ -1104,6 +1144,7 @@ int main(void)
         cmocka_unit_test(test_eval_type_mismatch_is_an_error_not_false),
         cmocka_unit_test(test_eval_list_indexes_and_any_element),
         cmocka_unit_test(test_eval_references_are_followed_within_the_observation),
+        cmocka_unit_test(test_eval_domain_names_and_hashes_ignore_ascii_case),
         cmocka_unit_test(test_eval_comparisons_on_one_type_bind_one_object),
         cmocka_unit_test(test_eval_observation_and_needs_distinct_observations),
         cmocka_unit_test(test_eval_observation_or_both_ways),
