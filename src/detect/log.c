@@ -235,6 +235,12 @@ static kz_rc fill(kz_log_reader *r, kz_err *err)
 /* The next line (see log_int.h). */
 kz_rc kz__log_line(kz_log_reader *r, kz_sv *line, kz_err *err)
 {
+    return kz__log_line_in(r, line, true, err);
+}
+
+/* The next line, reading more of the input when may_read (see log_int.h). */
+kz_rc kz__log_line_in(kz_log_reader *r, kz_sv *line, bool may_read, kz_err *err)
+{
     kz_rc rc;
 
     line->p = NULL;
@@ -288,6 +294,8 @@ kz_rc kz__log_line(kz_log_reader *r, kz_sv *line, kz_err *err)
             }
             return KZ_OK;
         }
+        if (!may_read)
+            return KZ_OK; /* no whole line left in the window */
         if ((rc = fill(r, err)) != KZ_OK)
             return rc;
     }

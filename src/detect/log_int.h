@@ -121,6 +121,13 @@ struct kz_log_reader {
  * The view is valid until the next call. KZ_EIO (sticky) for a read or gzip error.
  */
 KZ_NODISCARD kz_rc kz__log_line(kz_log_reader *r, kz_sv *line, kz_err *err);
+/*
+ * The same, but when !may_read only from the bytes already read: line->p NULL also when the
+ * window holds no whole line more (r->eof says whether the input is at its end). Lines taken
+ * with may_read false after one taken with it true are views into the same window: all stay
+ * valid until the next call with may_read true (one thread frames a batch without copying it).
+ */
+KZ_NODISCARD kz_rc kz__log_line_in(kz_log_reader *r, kz_sv *line, bool may_read, kz_err *err);
 
 /* Bytes for the STIX reader's FILE: at most n bytes of the input into out; 0 at the end, -1 on
  * error (r->failed then says which). */

@@ -17,8 +17,9 @@
  *
  * A worker keeps two lines in flight (two parsers, the index's two stages): line i is parsed and
  * prepared, its prefilter bits asked for, before line i-1 is looked up, so that the memory one
- * waits for arrives while the other is worked on. On one thread the same batches are read,
- * worked and confirmed in turn by the calling thread. Logs whose lines are not read apart
+ * waits for arrives while the other is worked on. On one thread the calling thread frames,
+ * works and confirms each batch in turn, and does not copy it: a batch is every whole line in
+ * the reader's window, views valid until the next is framed. Logs whose lines are not read apart
  * (Zeek TSV, whose header lines rule the lines after them; STIX) go record by record.
  */
 #include <pthread.h>
@@ -59,7 +60,8 @@ typedef struct {
 
 /* One batch slot: lines in, records with candidates out. */
 typedef struct {
-    kz_buf bytes;
+    kz_buf bytes;     /* the lines, copied (threads) */
+    const char *base; /* where line offsets count from: bytes.p, or the reader's window */
     scan_line *lines;
     size_t nlines, caplines;
     scan_rec *recs;
@@ -159,7 +161,7 @@ static void work_batch(scan_worker *w, scan_batch *b)
     for (size_t i = 0; i < b->nlines && b->rc == KZ_OK; i++) {
         const scan_line *l = &b->lines[i];
         const kz_log_record *rec = kz_log_parse_line(
-            w->parser[stage], (kz_sv){b->bytes.p + l->off, l->len}, l->lineno, l->offset);
+            w->parser[stage], (kz_sv){b->base + l->off, l->len}, l->lineno, l->offset);
 
         if (rec != NULL) {
             kz_err perr;
@@ -234,6 +236,35 @@ static kz_rc fill_batch(kz_log_reader *r, scan_batch *b, bool *end, kz_err *err)
         }
         b->lines[b->nlines++] = (scan_line){b->bytes.n - line.n, line.n, lineno, offset};
     }
+    b->base = b->bytes.p;
+    return rc;
+}
+
+/* Fills batch b with the whole lines in r's window, not copied (reading more only when it has
+ * none): they stay where they are until the next batch is framed. *end at the end of the
+ * input. The one-thread scan's framing. */
+static kz_rc view_batch(kz_log_reader *r, scan_batch *b, bool *end, kz_err *err)
+{
+    kz_rc rc = KZ_OK;
+
+    b->nlines = 0;
+    b->done = false;
+    while (b->nlines < BATCH_LINES) {
+        kz_sv line;
+        if ((rc = kz__log_line_in(r, &line, b->nlines == 0, err)) != KZ_OK)
+            break;
+        if (line.p == NULL) { /* the end, or the window's last whole line taken */
+            *end = b->nlines == 0;
+            break;
+        }
+        if (kz_grow(&b->lines, &b->caplines, b->nlines, sizeof *b->lines, 256) != KZ_OK) {
+            rc = kz_fail(err, KZ_ENOMEM, "out of memory");
+            break;
+        }
+        b->lines[b->nlines++] =
+            (scan_line){(size_t)(line.p - r->win), line.n, r->rec.line, r->rec.offset};
+    }
+    b->base = r->win;
     return rc;
 }
 
@@ -282,7 +313,7 @@ static kz_rc consume(const kz_index *ix, kz_index_scratch *s, const kz_log_reade
         rec = (kz_log_record){
             r->rec.file, k->line,   k->offset,
             k->has_time, k->time,   b->vals.p + k->log,
-            fields,      k->nfield, {b->bytes.p + b->lines[k->raw].off, b->lines[k->raw].len}};
+            fields,      k->nfield, {b->base + b->lines[k->raw].off, b->lines[k->raw].len}};
         if ((rc = confirm(ix, s, &rec, b->cands + k->cand, k->ncand, fn, ctx, err)) != KZ_OK)
             *line = k->line;
     }
@@ -452,7 +483,7 @@ static kz_rc scan_inline(const kz_index *ix, kz_index_scratch *s, kz_log_reader 
     if ((rc = worker_init(&sp.w[0], &sp, r, err)) != KZ_OK)
         goto out;
     while (rc == KZ_OK && !end) {
-        if ((read_rc = fill_batch(r, &b, &end, &read_err)) != KZ_OK)
+        if ((read_rc = view_batch(r, &b, &end, &read_err)) != KZ_OK)
             end = true; /* the lines before the error are still matched */
         if (b.nlines == 0)
             continue;

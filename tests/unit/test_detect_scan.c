@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -231,6 +232,44 @@ static char *scanned(const kz_index *ix, const char *log, size_t n, kz_log_forma
     return b.p;
 }
 
+/* kz_scan_log on `threads` threads over the log written to a file, read as files are: in
+ * chunks, lines crossing from one read into the next. */
+static char *scanned_file(const kz_index *ix, const char *log, size_t n, int threads)
+{
+    char path[] = "/tmp/kz-test-scan-XXXXXX";
+    kz_limits lim = test_limits();
+    kz_index_scratch *s = NULL;
+    kz_log_reader *r = NULL;
+    uint64_t line = 99;
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    kz_buf b;
+    kz_err err;
+
+    assert_non_null(f);
+    assert_int_equal(fwrite(log, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+    kz_buf_init(&b, 0);
+    assert_int_equal(kz_index_scratch_new(ix, &s, &err), KZ_OK);
+    assert_int_equal(kz_log_open(path, KZ_LOG_TEXT, &lim, &r, &err), KZ_OK);
+    if (kz_scan_log(ix, s, r, threads, note, &b, &line, &err) != KZ_OK)
+        fail_msg("scan of a file on %d threads: %s", threads, err.msg);
+    assert_int_equal(line, 0);
+    note_counts(&b, r);
+    kz_log_free(r);
+    kz_index_scratch_free(s);
+    unlink(path);
+    /* The first problem names the file: as the in-memory log's name, t.log. */
+    {
+        char *at = strstr(b.p, path);
+        if (at != NULL) {
+            memcpy(at, "t.log", 5);
+            memmove(at + 5, at + strlen(path), strlen(at + strlen(path)) + 1);
+        }
+    }
+    return b.p;
+}
+
 /* gzip of n bytes (a new allocation, *zn its size). */
 static char *gzipped(const char *p, size_t n, size_t *zn)
 {
@@ -277,6 +316,10 @@ static void same_for_every_thread_count(bool with_full)
         got = scanned(ix, gz, zn, KZ_LOG_AUTO, threads);
         if (strcmp(got, ref) != 0)
             fail_msg("%d threads, gzip: the matches differ from kz_index_match's", threads);
+        free(got);
+        got = scanned_file(ix, log, n, threads);
+        if (strcmp(got, ref) != 0)
+            fail_msg("%d threads, a file: the matches differ from kz_index_match's", threads);
         free(got);
     }
     free(ref);
