@@ -79,10 +79,11 @@ typedef struct {
 
 /* A field made ready for its lookups (field_prep). */
 typedef struct {
-    kz_ix_fc c;      /* its class (a copy: the cache may change under it) */
-    bool skip;       /* too long to be any atom */
-    bool no_exact;   /* an IPv4 address in a /16 without exact IPv4 values */
-    size_t off, n;   /* its normalised value in the scratch's nbuf */
+    kz_ix_fc c;    /* its class (a copy: the cache may change under it) */
+    bool skip;     /* too long to be any atom */
+    bool no_exact; /* an IPv4 address in a /16 without exact IPv4 values */
+    const char *v; /* its normalised value (n bytes): the value itself, or in the stage's nbuf */
+    size_t n;
     uint32_t h;      /* and its hash in the class's group */
     size_t roff, rn; /* the same for the reference group (x_ref.value) */
     uint32_t rh;
@@ -802,6 +803,26 @@ static kz_rc regex_hits(kz_index_scratch *s, uint32_t g, kz_sv v, uint32_t f, kz
     return rc;
 }
 
+/* Whether v has an ASCII capital letter (eight bytes at a time: a byte is in 'A'..'Z' when
+ * adding 0x3f carries it past 0x7f and adding 0x25 does not; bytes >= 0x80 are masked out). */
+static bool has_upper(kz_sv v)
+{
+    const unsigned char *p = (const unsigned char *)v.p;
+    size_t i = 0;
+
+    for (; i + 8 <= v.n; i += 8) {
+        uint64_t w, hi = 0x8080808080808080ull, lo;
+        memcpy(&w, p + i, 8);
+        lo = w & ~hi;
+        if (((lo + 0x3f3f3f3f3f3f3f3full) & ~(lo + 0x2525252525252525ull) & ~w & hi) != 0)
+            return true;
+    }
+    for (; i < v.n; i++)
+        if (p[i] >= 'A' && p[i] <= 'Z')
+            return true;
+    return false;
+}
+
 /* Makes a field ready for its lookups: its class, its value normalised (into nbuf at *used)
  * and hashed, and the prefilter bits it will test asked for ahead, so that the cache misses of
  * the fields of a record overlap instead of coming one after another. */
@@ -817,23 +838,31 @@ static void field_prep(kz_index_scratch *s, const kz_field *fd, kz_ix_pre *p, ch
     if (p->skip)
         return;
     if (p->c.group >= 0 || p->c.norm == KZ_IX_NORM_IP) {
-        p->off = *used;
+        char *out = nbuf + *used;
         if (fd->has_ipv4 && p->c.norm == KZ_IX_NORM_IP) { /* parsed by the reader */
-            kz_ix_ipv4_key(fd->ipv4, nbuf + p->off);
+            kz_ix_ipv4_key(fd->ipv4, out);
             p->n = 5;
+        } else if (p->c.norm == KZ_IX_NORM_NONE ||
+                   (p->c.norm == KZ_IX_NORM_LOWER && !has_upper(fd->value))) {
+            out = NULL; /* already in its normal form: looked up where it is */
+            p->v = fd->value.p;
+            p->n = fd->value.n;
         } else {
-            p->n = kz_ix_normalise(p->c.norm, fd->value, nbuf + p->off);
+            p->n = kz_ix_normalise(p->c.norm, fd->value, out);
         }
-        *used += p->n;
-        if (p->c.norm == KZ_IX_NORM_IP && p->n == 5 && nbuf[p->off] == 4) {
-            const unsigned char *a = (const unsigned char *)nbuf + p->off + 1;
+        if (out != NULL) {
+            p->v = out;
+            *used += p->n;
+        }
+        if (p->c.norm == KZ_IX_NORM_IP && p->n == 5 && p->v[0] == 4) {
+            const unsigned char *a = (const unsigned char *)p->v + 1;
             uint32_t s16 = (uint32_t)a[0] << 8 | a[1];
             p->no_exact = !kz_ix_bit(ix->x4_16, s16);
             if (ix->v4_16 != NULL && kz_ix_bit(ix->v4_16, s16)) /* a prefix touches its /16 */
                 __builtin_prefetch(ix->v4_24 + ((s16 << 8 | a[2]) >> 6));
         }
         if (p->c.group >= 0 && !p->no_exact) {
-            p->h = kz_ix_hash((uint32_t)p->c.group, nbuf + p->off, p->n);
+            p->h = kz_ix_hash((uint32_t)p->c.group, p->v, p->n);
             if (ix->bloom != NULL)
                 __builtin_prefetch(ix->bloom + ((kz_ix_bloom_mix(p->h) & ix->bloom_mask) << 3));
         }
@@ -854,7 +883,7 @@ static kz_rc field_hits(kz_index_scratch *s, const kz_field *fd, const kz_ix_pre
                         const char *nbuf, uint32_t f, kz_err *err)
 {
     const kz_index *ix = s->ix;
-    const char *v = nbuf + p->off;
+    const char *v = p->v;
     kz_rc rc = KZ_ENOMEM;
 
     if (p->skip) {

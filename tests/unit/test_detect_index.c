@@ -608,10 +608,29 @@ static void test_index_case_of_domains_and_hashes_same_both_ways(void **state)
     add(ix, 5, "[url:value = 'http://evil.example/A']");
     add(ix, 6, "[url:value = 'http://evil.example/A' AND url:value != 'x']");
     add(ix, 7, "[file:extensions.'windows-pebinary-ext'.optional_header.hashes.'SHA-1' = 'AB']");
+    add(ix, 8, "[domain-name:value = 'zaaaaaaz.zaaz.example']");
     build(ix);
     NEED_OBSERVED();
     h = match1(ix, "domain-name", "value", "Evil.EXAMPLE");
     assert_true(h.n == 2 && has(&h, 1) && has(&h, 2));
+    /* A capital anywhere (values already in lower case are looked up where they are, the
+     * others are lowered first; the test for capitals goes eight bytes at a time). */
+    for (size_t i = 0; i < 12; i++) {
+        char v[] = "evil.example";
+        v[i] = v[i] == '.' ? '.' : (char)(v[i] - 'a' + 'A');
+        h = match1(ix, "domain-name", "value", v);
+        if (!(h.n == 2 && has(&h, 1) && has(&h, 2)))
+            fail_msg("'%s' did not hit", v);
+    }
+    for (size_t i = 0; i < 21; i++) { /* A and Z, the ends of the range, in and after a word */
+        char v[] = "zaaaaaaz.zaaz.example";
+        v[i] = v[i] == '.' ? '.' : (char)(v[i] - 'a' + 'A');
+        h = match1(ix, "domain-name", "value", v);
+        if (!(h.n == 1 && has(&h, 8)))
+            fail_msg("'%s' did not hit", v);
+    }
+    h = match1(ix, "domain-name", "value", "evil.exampl\xc3\x89");
+    assert_int_equal(h.n, 0);
     h = match1(ix, "url", "value", "http://evil.example/a");
     assert_int_equal(h.n, 0);
     h = match1(ix, "url", "value", "http://evil.example/A");
