@@ -244,9 +244,38 @@ out:
     return rc;
 }
 
+/* Whether id is "indicator--" and a UUID in lower-case hex (8-4-4-4-12), the form every id
+ * written by a STIX producer has; u gets its 16 bytes. Any other id is kept as text, so that
+ * kz_ix_ind_id gives back exactly the id the indicator had. */
+static bool uuid_of(const char *id, size_t n, unsigned char u[16])
+{
+    const char *h = id + 11;
+
+    if (n != 47 || memcmp(id, "indicator--", 11) != 0)
+        return false;
+    for (int i = 0, k = 0; i < 36; i++) {
+        unsigned v;
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (h[i] != '-')
+                return false;
+            continue;
+        }
+        if (h[i] >= '0' && h[i] <= '9')
+            v = (unsigned)(h[i] - '0');
+        else if (h[i] >= 'a' && h[i] <= 'f')
+            v = (unsigned)(h[i] - 'a' + 10);
+        else
+            return false;
+        u[k / 2] = (unsigned char)(k % 2 ? u[k / 2] | v : v << 4);
+        k++;
+    }
+    return true;
+}
+
 kz_rc kz_index_add(kz_index *ix, const json_t *indicator, const kz_time *now, bool *added,
                    kz_err *err)
 {
+    unsigned char uuid[16];
     kz_pattern *pat = NULL;
     kz_ix_ind *ind;
     const char *id, *name, *text;
@@ -279,8 +308,13 @@ kz_rc kz_index_add(kz_index *ix, const json_t *indicator, const kz_time *now, bo
     at = (uint32_t)ix->nind;
     ind = &ix->ind[at];
     memset(ind, 0, sizeof *ind);
-    if ((ind->id = kz_ix_arena_dup(ix, id, idn)) == NULL ||
-        (ind->name = kz_ix_arena_dup(ix, name, namen)) == NULL)
+    if (uuid_of(id, idn, uuid)) { /* 16 bytes where the text takes 48 */
+        ind->id = kz_ix_arena_dup(ix, (const char *)uuid, sizeof uuid);
+        ind->flags |= IND_UUID;
+    } else {
+        ind->id = kz_ix_arena_dup(ix, id, idn);
+    }
+    if (ind->id == NULL || (ind->name = kz_ix_arena_dup(ix, name, namen)) == NULL)
         goto out;
     ind->within = -1;
     ix->nind++;
@@ -333,6 +367,7 @@ static bool pcre_accepts(const char *expr, char *msg, size_t cap)
  * Vectorscan refuses makes its indicator full only when PCRE2 takes it, else KZ_EINVAL. */
 static kz_rc compile_group(kz_index *ix, uint32_t g, int mode, kz_err *err)
 {
+    char idbuf[KZ_IX_ID_MAX];
     const char **expr = NULL;
     unsigned *flags = NULL, *ids = NULL;
     hs_compile_error_t *cerr = NULL;
@@ -384,9 +419,9 @@ static kz_rc compile_group(kz_index *ix, uint32_t g, int mode, kz_err *err)
         }
         if (kind == KZ_IX_LIKE)
             snprintf(msg, sizeof msg, "%s", cerr->message);
-        kz_fail(err, rc, "%s: %s '%.100s' on %s:%s does not compile: %s", ix->ind[bad->ind].id,
-                kind == KZ_IX_LIKE ? "LIKE" : "MATCHES", bad->expr, ix->grp[g].type,
-                ix->grp[g].path, msg);
+        kz_fail(err, rc, "%s: %s '%.100s' on %s:%s does not compile: %s",
+                kz_ix_ind_id(&ix->ind[bad->ind], idbuf), kind == KZ_IX_LIKE ? "LIKE" : "MATCHES",
+                bad->expr, ix->grp[g].type, ix->grp[g].path, msg);
         goto out;
     }
 out:
@@ -402,6 +437,7 @@ out:
  * literal (as the evaluator compiles them, so that a confirmed hit is the evaluator's match). */
 static kz_rc compile_literals(kz_index *ix, uint32_t g, kz_err *err)
 {
+    char idbuf[KZ_IX_ID_MAX];
     const char **lit = NULL;
     size_t *lens = NULL;
     unsigned *flags = NULL, *ids = NULL, n = 0;
@@ -427,7 +463,8 @@ static kz_rc compile_literals(kz_index *ix, uint32_t g, kz_err *err)
                 char msg[256];
                 pcre2_get_error_message(code, (PCRE2_UCHAR *)msg, sizeof msg);
                 rc = kz_fail(err, KZ_EINVAL, "%s: MATCHES '%.100s' on %s:%s does not compile: %s",
-                             ix->ind[x->ind].id, x->con, ix->grp[g].type, ix->grp[g].path, msg);
+                             kz_ix_ind_id(&ix->ind[x->ind], idbuf), x->con, ix->grp[g].type,
+                             ix->grp[g].path, msg);
                 goto out;
             }
         }
@@ -1135,6 +1172,7 @@ kz_rc kz_index_confirm(const kz_index *ix, kz_index_scratch *s, const kz_log_rec
                        const kz_index_cand *cands, size_t ncands,
                        kz_rc (*fn)(void *ctx, const kz_hit *h), void *ctx, kz_err *err)
 {
+    char idbuf[KZ_IX_ID_MAX];
     kz_rc rc = KZ_EUSAGE;
 
     if (!ix->built || s->ix != ix) {
@@ -1157,7 +1195,7 @@ kz_rc kz_index_confirm(const kz_index *ix, kz_index_scratch *s, const kz_log_rec
             goto out;
         if (!matched)
             continue;
-        h.indicator_id = ind->id;
+        h.indicator_id = kz_ix_ind_id(ind, idbuf);
         h.indicator_name = ind->name;
         h.field = cands[i].field == FIELD_NONE ? NULL : &rec->fields[cands[i].field];
         rc = fn(ctx, &h);

@@ -376,6 +376,26 @@ out:
 /* ---- storage: the arena, the exact table, the trie, the regex list ---- */
 
 /* Copies n bytes into the arena, NUL-terminated; NULL when out of memory. */
+const char *kz_ix_ind_id(const kz_ix_ind *ind, char buf[KZ_IX_ID_MAX])
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)ind->id;
+    char *o = buf;
+
+    if (!(ind->flags & IND_UUID))
+        return ind->id;
+    memcpy(o, "indicator--", 11);
+    o += 11;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *o++ = '-';
+        *o++ = hex[u[i] >> 4];
+        *o++ = hex[u[i] & 15];
+    }
+    *o = '\0';
+    return buf;
+}
+
 const char *kz_ix_arena_dup(kz_index *ix, const char *p, size_t n)
 {
     kz_ix_chunk *c = ix->arena;

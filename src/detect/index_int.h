@@ -109,6 +109,7 @@ bool kz_ix_qf_may(const kz_ix_qf *f, const char *v, size_t n);
 #define IND_SURE 1u
 #define IND_FULL 2u
 #define IND_WINDOW 4u
+#define IND_UUID 8u /* id is "indicator--" and a lower-case UUID, kept as its 16 bytes */
 
 typedef struct kz_ix_chunk {
     struct kz_ix_chunk *next;
@@ -158,7 +159,8 @@ typedef struct {
 } kz_ix_group;
 
 typedef struct {
-    const char *id, *name;
+    const char *id; /* the id's text, or its UUID's 16 bytes (IND_UUID): see kz_ix_ind_id */
+    const char *name;
     kz_pattern *pat; /* NULL when the hit is the match */
     double within;   /* outermost WITHIN in seconds, or -1 */
     uint32_t win;    /* window slot */
@@ -194,6 +196,11 @@ struct kz_index {
     kz_index_stats st;
     bool built;
 };
+
+/* Room for an indicator id's text made from its UUID. */
+#define KZ_IX_ID_MAX 48
+/* Indicator ind's id as text: ind->id, or made in buf from the UUID kept (IND_UUID). */
+const char *kz_ix_ind_id(const kz_ix_ind *ind, char buf[KZ_IX_ID_MAX]);
 
 /* Copies n bytes into the index's arena, NUL-terminated; NULL when out of memory. */
 const char *kz_ix_arena_dup(kz_index *ix, const char *p, size_t n);

@@ -652,6 +652,43 @@ static void test_index_case_of_domains_and_hashes_same_both_ways(void **state)
     kz_index_free(ix);
 }
 
+/* A hit names its indicator by the id it had, whether the index keeps it as a UUID's 16 bytes
+ * (lower-case hex, every hex digit) or as text (any other form). */
+static void test_index_hits_give_the_ids_as_they_were(void **state)
+{
+    static const char *const ids[] = {
+        "indicator--0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0ff",
+        "indicator--0F1E2D3C-4B5A-4978-8695-A4B3C2D1E0FF",
+        "indicator--0f1e2d3c4b5a49788695a4b3c2d1e0ff00000",
+        "indicator--0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0fg",
+    };
+    kz_index *ix = new_index();
+    bool seen[4] = {false, false, false, false};
+    char extra[128];
+    kz_err err;
+    bool added;
+    hits h;
+
+    (void)state;
+    for (int i = 0; i < 4; i++) {
+        snprintf(extra, sizeof extra, "{\"id\": \"%s\"}", ids[i]);
+        assert_int_equal(add_ext(ix, i + 1, "[ipv4-addr:value = '198.51.100.7']", extra, &added,
+                                 &err),
+                         KZ_OK);
+        assert_true(added);
+    }
+    build(ix);
+    h = match1(ix, "ipv4-addr", "value", "198.51.100.7");
+    assert_int_equal(h.n, 4);
+    for (int k = 0; k < 4; k++)
+        for (int i = 0; i < 4; i++)
+            seen[i] |= strcmp(h.ids[k], ids[i]) == 0;
+    for (int i = 0; i < 4; i++)
+        if (!seen[i])
+            fail_msg("%s: not given back as it was", ids[i]);
+    kz_index_free(ix);
+}
+
 static void test_index_or_with_non_indexable_side_is_full_only(void **state)
 {
     kz_index *ix = new_index();
@@ -1065,6 +1102,7 @@ int main(void)
         cmocka_unit_test(test_index_matches_vectorscan_refuses_is_full_only),
         cmocka_unit_test(test_index_and_with_non_indexable_needs_both),
         cmocka_unit_test(test_index_case_of_domains_and_hashes_same_both_ways),
+        cmocka_unit_test(test_index_hits_give_the_ids_as_they_were),
         cmocka_unit_test(test_index_or_with_non_indexable_side_is_full_only),
         cmocka_unit_test(test_index_not_evaluated_on_every_record),
         cmocka_unit_test(test_index_and_across_two_records),
