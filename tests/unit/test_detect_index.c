@@ -672,9 +672,8 @@ static void test_index_hits_give_the_ids_as_they_were(void **state)
     (void)state;
     for (int i = 0; i < 4; i++) {
         snprintf(extra, sizeof extra, "{\"id\": \"%s\"}", ids[i]);
-        assert_int_equal(add_ext(ix, i + 1, "[ipv4-addr:value = '198.51.100.7']", extra, &added,
-                                 &err),
-                         KZ_OK);
+        assert_int_equal(
+            add_ext(ix, i + 1, "[ipv4-addr:value = '198.51.100.7']", extra, &added, &err), KZ_OK);
         assert_true(added);
     }
     build(ix);

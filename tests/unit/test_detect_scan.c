@@ -210,19 +210,16 @@ static char *reference(const kz_index *ix, const char *log, size_t n, kz_log_for
     return b.p;
 }
 
-/* kz_scan_log on `threads` threads. */
-static char *scanned(const kz_index *ix, const char *log, size_t n, kz_log_format f, int threads)
+/* kz_scan_log on `threads` threads over the open log r (freed). */
+static char *scan_reader(const kz_index *ix, kz_log_reader *r, int threads)
 {
-    kz_limits lim = test_limits();
     kz_index_scratch *s = NULL;
-    kz_log_reader *r = NULL;
     uint64_t line = 99;
     kz_buf b;
     kz_err err;
 
     kz_buf_init(&b, 0);
     assert_int_equal(kz_index_scratch_new(ix, &s, &err), KZ_OK);
-    assert_int_equal(kz_log_open_mem(log, n, "t.log", f, &lim, &r, &err), KZ_OK);
     if (kz_scan_log(ix, s, r, threads, note, &b, &line, &err) != KZ_OK)
         fail_msg("scan on %d threads: %s", threads, err.msg);
     assert_int_equal(line, 0);
@@ -232,42 +229,41 @@ static char *scanned(const kz_index *ix, const char *log, size_t n, kz_log_forma
     return b.p;
 }
 
-/* kz_scan_log on `threads` threads over the log written to a file, read as files are: in
- * chunks, lines crossing from one read into the next. */
+/* kz_scan_log on `threads` threads. */
+static char *scanned(const kz_index *ix, const char *log, size_t n, kz_log_format f, int threads)
+{
+    kz_limits lim = test_limits();
+    kz_log_reader *r = NULL;
+    kz_err err;
+
+    assert_int_equal(kz_log_open_mem(log, n, "t.log", f, &lim, &r, &err), KZ_OK);
+    return scan_reader(ix, r, threads);
+}
+
+/* The same over the log written to a file, read as files are: in chunks, lines crossing from
+ * one read into the next. */
 static char *scanned_file(const kz_index *ix, const char *log, size_t n, int threads)
 {
     char path[] = "/tmp/kz-test-scan-XXXXXX";
     kz_limits lim = test_limits();
-    kz_index_scratch *s = NULL;
     kz_log_reader *r = NULL;
-    uint64_t line = 99;
     int fd = mkstemp(path);
     FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
-    kz_buf b;
     kz_err err;
+    char *got, *at;
 
     assert_non_null(f);
     assert_int_equal(fwrite(log, 1, n, f), n);
     assert_int_equal(fclose(f), 0);
-    kz_buf_init(&b, 0);
-    assert_int_equal(kz_index_scratch_new(ix, &s, &err), KZ_OK);
     assert_int_equal(kz_log_open(path, KZ_LOG_TEXT, &lim, &r, &err), KZ_OK);
-    if (kz_scan_log(ix, s, r, threads, note, &b, &line, &err) != KZ_OK)
-        fail_msg("scan of a file on %d threads: %s", threads, err.msg);
-    assert_int_equal(line, 0);
-    note_counts(&b, r);
-    kz_log_free(r);
-    kz_index_scratch_free(s);
+    got = scan_reader(ix, r, threads);
     unlink(path);
     /* The first problem names the file: as the in-memory log's name, t.log. */
-    {
-        char *at = strstr(b.p, path);
-        if (at != NULL) {
-            memcpy(at, "t.log", 5);
-            memmove(at + 5, at + strlen(path), strlen(at + strlen(path)) + 1);
-        }
+    if ((at = strstr(got, path)) != NULL) {
+        memcpy(at, "t.log", 5);
+        memmove(at + 5, at + strlen(path), strlen(at + strlen(path)) + 1);
     }
-    return b.p;
+    return got;
 }
 
 /* gzip of n bytes (a new allocation, *zn its size). */
