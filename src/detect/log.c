@@ -770,6 +770,16 @@ void kz__rec_port(kz_log_reader *r, bool src, const char *p, size_t n)
     kz__rec_add_copy(r, "network-traffic", src ? "src_port" : "dst_port", p, n, false);
 }
 
+/* A traffic count (see log_int.h). */
+void kz__rec_count(kz_log_reader *r, const char *path, const char *p, size_t n)
+{
+    int64_t v;
+
+    if (kz_parse_i64((kz_sv){p, n}, 0, INT64_MAX, &v) != KZ_OK)
+        return;
+    kz__rec_add_copy(r, "network-traffic", path, p, n, false);
+}
+
 /* A protocol name (see log_int.h). */
 void kz__rec_proto(kz_log_reader *r, const char *p, size_t n)
 {

@@ -9,6 +9,9 @@
  *   src_ip, dest_ip            ipv4-addr / ipv6-addr value (by syntax), and network-traffic
  *                              src_ref.value / dst_ref.value
  *   src_port, dest_port        network-traffic src_port / dst_port
+ *   flow.bytes_toserver, flow.bytes_toclient, flow.pkts_toserver, flow.pkts_toclient
+ *                              network-traffic src_byte_count / dst_byte_count / src_packets /
+ *                              dst_packets (the flow's client is its source)
  *   proto, app_proto           network-traffic protocols[*] (lower-cased; app_proto "failed" not)
  *   dns.rrname, dns.queries[].rrname, dns.answers[].rrname           domain-name value
  *   dns.rdata, dns.answers[].rdata, dns.grouped.<type>[]   for A and AAAA an address, for CNAME,
@@ -52,6 +55,24 @@ static void port(kz_log_reader *r, bool src, const json_t *v)
         kz__rec_port(r, src, num, (size_t)n);
     } else if (json_is_string(v)) {
         kz__rec_port(r, src, json_string_value(v), json_string_length(v));
+    }
+}
+
+/* The flow section's byte and packet counts. */
+static void flow(kz_log_reader *r, const json_t *f)
+{
+    static const char *const keys[][2] = {{"bytes_toserver", "src_byte_count"},
+                                          {"bytes_toclient", "dst_byte_count"},
+                                          {"pkts_toserver", "src_packets"},
+                                          {"pkts_toclient", "dst_packets"}};
+    char num[24];
+
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const json_t *v = json_object_get(f, keys[i][0]);
+        if (json_is_integer(v)) {
+            int n = snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+            kz__rec_count(r, keys[i][1], num, (size_t)n);
+        }
     }
 }
 
@@ -165,6 +186,8 @@ kz__line_result kz__eve_line(kz_log_reader *r, kz_sv line)
     app = str(o, "app_proto");
     if (!kz_sv_eq_c(app, "failed"))
         kz__rec_proto(r, app.p, app.n);
+    if (json_is_object(sec = json_object_get(o, "flow")))
+        flow(r, sec);
     if (json_is_object(sec = json_object_get(o, "dns")))
         dns(r, sec);
     if (json_is_object(sec = json_object_get(o, "http")))

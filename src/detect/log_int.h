@@ -161,6 +161,9 @@ bool kz__rec_hash(kz_log_reader *r, const char *type, const char *p, size_t n);
 void kz__rec_hash_hex(kz_log_reader *r, const char *type, const char *p, size_t n);
 /* A port (0-65535) of network-traffic, src or dst. */
 void kz__rec_port(kz_log_reader *r, bool src, const char *p, size_t n);
+/* A count of network-traffic (path: src_byte_count, dst_byte_count, src_packets, dst_packets):
+ * a decimal integer from 0 to 2^63 - 1, else nothing. */
+void kz__rec_count(kz_log_reader *r, const char *path, const char *p, size_t n);
 /* A network-traffic protocol name, lower-cased. */
 void kz__rec_proto(kz_log_reader *r, const char *p, size_t n);
 /* An e-mail address, bare or in "Name <a@b>" form. Returns false when there is none. */

@@ -12,6 +12,8 @@
  *   id.orig_h, id.resp_h       ipv4-addr / ipv6-addr value (by syntax), and network-traffic
  *                              src_ref.value / dst_ref.value
  *   id.orig_p, id.resp_p       network-traffic src_port / dst_port
+ *   orig_bytes, resp_bytes, orig_pkts, resp_pkts (conn)   network-traffic src_byte_count /
+ *                              dst_byte_count / src_packets / dst_packets
  *   proto (conn, dns), service (conn, comma-separated)    network-traffic protocols[*]
  *   query (dns)                domain-name value
  *   answers (dns)              ipv4-addr / ipv6-addr value, or domain-name value (by syntax)
@@ -45,6 +47,10 @@ enum role {
     R_RESP_H,
     R_ORIG_P,
     R_RESP_P,
+    R_ORIG_BYTES,
+    R_RESP_BYTES,
+    R_ORIG_PKTS,
+    R_RESP_PKTS,
     R_PROTO,
     R_SERVICE,
     R_QUERY,
@@ -87,10 +93,14 @@ static const struct name_role {
     {"mailfrom", R_EMAIL, false},
     {"md5", R_FILE_HASH, false},
     {"method", R_METHOD, false},
+    {"orig_bytes", R_ORIG_BYTES, false},
+    {"orig_pkts", R_ORIG_PKTS, false},
     {"proto", R_PROTO, false},
     {"query", R_QUERY, false},
     {"rcptto", R_EMAIL, true},
     {"reply_to", R_EMAIL, false},
+    {"resp_bytes", R_RESP_BYTES, false},
+    {"resp_pkts", R_RESP_PKTS, false},
     {"rx_hosts", R_HOSTS, true},
     {"san.dns", R_SAN_DNS, true},
     {"san.email", R_EMAIL, true},
@@ -181,6 +191,10 @@ static void value(kz_log_reader *r, enum role role, const char *p, size_t n, row
         case R_RESP_H: w->addr |= kz__rec_ip(r, p, n, KZ__IP_DST); break;
         case R_ORIG_P: kz__rec_port(r, true, p, n); break;
         case R_RESP_P: kz__rec_port(r, false, p, n); break;
+        case R_ORIG_BYTES: kz__rec_count(r, "src_byte_count", p, n); break;
+        case R_RESP_BYTES: kz__rec_count(r, "dst_byte_count", p, n); break;
+        case R_ORIG_PKTS: kz__rec_count(r, "src_packets", p, n); break;
+        case R_RESP_PKTS: kz__rec_count(r, "dst_packets", p, n); break;
         case R_PROTO:
         case R_SERVICE: kz__rec_proto(r, p, n); break;
         case R_QUERY:
@@ -449,7 +463,9 @@ static void json_value(kz_log_reader *r, enum role role, const json_t *v, row *w
 
     if (json_is_string(v)) {
         value(r, role, json_string_value(v), json_string_length(v), w);
-    } else if (json_is_integer(v) && (role == R_ORIG_P || role == R_RESP_P || role == R_TS)) {
+    } else if (json_is_integer(v) &&
+               (role == R_ORIG_P || role == R_RESP_P || role == R_TS || role == R_ORIG_BYTES ||
+                role == R_RESP_BYTES || role == R_ORIG_PKTS || role == R_RESP_PKTS)) {
         n = snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
         value(r, role, num, (size_t)n, w);
     } else if (json_is_real(v) && role == R_TS) {

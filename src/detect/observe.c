@@ -10,7 +10,8 @@
  *   x509-certificate   hashes, grouped as files are
  *   network-traffic    when the record has src_ref.value or dst_ref.value: refs to the address
  *                      SCOs (ipv4-addr / ipv6-addr by syntax, else domain-name), src_port,
- *                      dst_port, protocols (the record's, else "ipv4"/"ipv6" from the
+ *                      dst_port, src_byte_count, dst_byte_count, src_packets, dst_packets
+ *                      (integers), protocols (the record's, else "ipv4"/"ipv6" from the
  *                      addresses, as the property is required), and the http-request-ext
  *                      extension when the request's method and value are both known
  * Fields that name other paths, and values that are not UTF-8, are left out.
@@ -284,12 +285,12 @@ static const char *endpoint_type(kz_sv v)
     return "domain-name";
 }
 
-/* Sets an integer property from a port's text. */
-static kz_rc set_port(json_t *o, const char *k, kz_sv v)
+/* Sets integer property k from v's text when it is a number from 0 to max and k is not set. */
+static kz_rc set_int(json_t *o, const char *k, kz_sv v, int64_t max)
 {
     int64_t n;
 
-    if (kz_parse_i64(v, 0, 65535, &n) != KZ_OK)
+    if (json_object_get(o, k) != NULL || kz_parse_i64(v, 0, max, &n) != KZ_OK)
         return KZ_OK;
     return json_object_set_new(o, k, json_integer(n)) == 0 ? KZ_OK : KZ_ENOMEM;
 }
@@ -391,10 +392,11 @@ static kz_rc field(build *b, const kz_field *f)
         b->src = f->value;
     else if (strcmp(f->path, "dst_ref.value") == 0 && b->dst.n == 0)
         b->dst = f->value;
-    else if (strcmp(f->path, "src_port") == 0 && json_object_get(b->nt, "src_port") == NULL)
-        return set_port(b->nt, "src_port", f->value);
-    else if (strcmp(f->path, "dst_port") == 0 && json_object_get(b->nt, "dst_port") == NULL)
-        return set_port(b->nt, "dst_port", f->value);
+    else if (strcmp(f->path, "src_port") == 0 || strcmp(f->path, "dst_port") == 0)
+        return set_int(b->nt, f->path, f->value, 65535);
+    else if (strcmp(f->path, "src_byte_count") == 0 || strcmp(f->path, "dst_byte_count") == 0 ||
+             strcmp(f->path, "src_packets") == 0 || strcmp(f->path, "dst_packets") == 0)
+        return set_int(b->nt, f->path, f->value, INT64_MAX);
     else if (strcmp(f->path, "protocols[*]") == 0 &&
              (s = json_stringn(f->value.p, f->value.n)) != NULL)
         return json_array_append_new(b->protos, s) == 0 ? KZ_OK : KZ_ENOMEM;

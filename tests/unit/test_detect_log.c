@@ -306,6 +306,12 @@ static void test_zeek_conn_gives_endpoints_ports_and_protocols(void **state)
     HAS(res, 0, "network-traffic|protocols[*]|tcp");
     HAS(res, 0, "network-traffic|protocols[*]|ssl");
     HAS(res, 0, "network-traffic|protocols[*]|http");
+    HAS(res, 0, "network-traffic|src_byte_count|100");
+    HAS(res, 0, "network-traffic|dst_byte_count|200");
+    HAS(res, 0, "network-traffic|src_packets|5");
+    HAS(res, 0, "network-traffic|dst_packets|4");
+    LACKS(res, 1, "byte_count"); /* unset: "-" */
+    HAS(res, 1, "network-traffic|dst_packets|0");
     HAS(res, 1, "ipv6-addr|value|2001:db8::5");
     HAS(res, 1, "network-traffic|dst_ref.value|2001:db8::53");
 }
@@ -429,7 +435,8 @@ static void test_zeek_json_lines(void **state)
     result res;
     read_str("{\"_path\":\"dns\",\"ts\":1704164645.25,\"uid\":\"C1\",\"id.orig_h\":\"10.0.0.2\","
              "\"id.orig_p\":5353,\"id.resp_h\":\"10.0.0.1\",\"id.resp_p\":53,\"proto\":\"udp\","
-             "\"query\":\"evil.example\",\"answers\":[\"198.51.100.7\",\"alias.example\"]}\n"
+             "\"orig_bytes\":40,\"resp_pkts\":-1,\"query\":\"evil.example\","
+             "\"answers\":[\"198.51.100.7\",\"alias.example\"]}\n"
              "{\"ts\":\"2024-01-02T03:04:05.000001Z\",\"uid\":\"C2\",\"id.orig_h\":\"10.0.0.2\","
              "\"method\":\"GET\",\"host\":\"evil.example\",\"uri\":\"/x\","
              "\"user_agent\":\"curl/8\"}\n"
@@ -446,6 +453,8 @@ static void test_zeek_json_lines(void **state)
     HAS(res, 0, "ipv4-addr|value|198.51.100.7");
     HAS(res, 0, "domain-name|value|alias.example");
     HAS(res, 0, "network-traffic|src_port|5353");
+    HAS(res, 0, "network-traffic|src_byte_count|40");
+    LACKS(res, 0, "dst_packets"); /* not a count */
     assert_string_equal(res.logs[1], "http");
     assert_int_equal(res.times[1].sec, 1704164645);
     assert_int_equal(res.times[1].nsec, 1000);
@@ -483,7 +492,8 @@ static void test_eve_event_types(void **state)
         "\"size\":0}}\n"
         "{\"timestamp\":\"2024-01-02T03:04:05Z\",\"event_type\":\"flow\",\"src_ip\":\"10.0.0.2\","
         "\"dest_ip\":\"198.51.100.8\",\"src_port\":1,\"dest_port\":22,\"proto\":\"TCP\","
-        "\"app_proto\":\"failed\",\"flow\":{\"pkts_toserver\":1}}\n"
+        "\"app_proto\":\"failed\",\"flow\":{\"pkts_toserver\":1,\"pkts_toclient\":\"2\","
+        "\"bytes_toserver\":74,\"bytes_toclient\":9223372036854775807}}\n"
         "{\"timestamp\":\"2024-01-02T03:04:05Z\",\"event_type\":\"alert\",\"src_ip\":\"10.0.0.2\","
         "\"dest_ip\":\"198.51.100.9\",\"proto\":\"TCP\",\"alert\":{\"signature\":\"ET X\","
         "\"signature_id\":1}}\n"
@@ -511,6 +521,10 @@ static void test_eve_event_types(void **state)
     HAS(res, 3, "file|hashes.MD5|d41d8cd98f00b204e9800998ecf8427e");
     HAS(res, 3, "url|value|http://evil.example/dl/a.exe");
     HAS(res, 4, "network-traffic|dst_port|22");
+    HAS(res, 4, "network-traffic|src_packets|1");
+    LACKS(res, 4, "dst_packets"); /* a string, not a count */
+    HAS(res, 4, "network-traffic|src_byte_count|74");
+    HAS(res, 4, "network-traffic|dst_byte_count|9223372036854775807");
     LACKS(res, 4, "failed");
     assert_string_equal(res.logs[5], "alert");
     HAS(res, 5, "ipv4-addr|value|198.51.100.9");
@@ -726,12 +740,16 @@ static void test_observed_data_has_deterministic_ids_and_matches_patterns(void *
         "{\"timestamp\":\"2024-01-02T03:04:05.000000+0000\",\"event_type\":\"http\","
         "\"src_ip\":\"10.0.0.2\",\"src_port\":40000,\"dest_ip\":\"198.51.100.7\","
         "\"dest_port\":80,\"proto\":\"TCP\",\"http\":{\"hostname\":\"evil.example\","
-        "\"url\":\"/gate.php\",\"http_user_agent\":\"Bot/1\",\"http_method\":\"POST\"}}\n";
+        "\"url\":\"/gate.php\",\"http_user_agent\":\"Bot/1\",\"http_method\":\"POST\"},"
+        "\"flow\":{\"bytes_toserver\":1500,\"bytes_toclient\":3000000,\"pkts_toserver\":9,"
+        "\"pkts_toclient\":2000}}\n";
     static const char *const pats[] = {
         "[network-traffic:dst_ref.value = '198.51.100.7' AND network-traffic:dst_port = 80]",
         "[url:value = 'http://evil.example/gate.php']",
         "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = 'Bot/1']",
         "[ipv4-addr:value ISSUBSET '198.51.100.0/24']",
+        "[network-traffic:dst_byte_count > 1000000 AND network-traffic:src_byte_count < 2000]",
+        "[network-traffic:src_packets = 9 AND network-traffic:dst_packets >= 2000]",
     };
     kz_limits lim = kz_limits_default();
     kz_log_reader *r = NULL;
