@@ -882,7 +882,7 @@ static void field_prep(kz_index_scratch *s, const kz_field *fd, kz_ix_pre *p, ch
         } else if (p->c.norm == KZ_IX_NORM_NONE ||
                    (p->c.norm == KZ_IX_NORM_LOWER && !has_upper(fd->value))) {
             out = NULL; /* already in its normal form: looked up where it is */
-            p->v = fd->value.p;
+            p->v = fd->value.n ? fd->value.p : ""; /* an empty view may have no pointer */
             p->n = fd->value.n;
         } else {
             p->n = kz_ix_normalise(p->c.norm, fd->value, out);

@@ -688,6 +688,28 @@ static void test_index_hits_give_the_ids_as_they_were(void **state)
     kz_index_free(ix);
 }
 
+/* An empty value, even a view with no pointer, is looked up (and found) without touching
+ * memory through it: the index hashes and compares it in place. */
+static void test_index_empty_values_in_place(void **state)
+{
+    kz_index *ix = new_index();
+    kz_index_scratch *s = NULL;
+    kz_err err;
+    kz_field f[] = {{"url", "value", {NULL, 0}, 0, false},
+                    {"domain-name", "value", {NULL, 0}, 0, false}};
+    hits h;
+
+    (void)state;
+    add(ix, 1, "[url:value = '']");
+    add(ix, 2, "[domain-name:value = '']");
+    build(ix);
+    assert_int_equal(kz_index_scratch_new(ix, &s, &err), KZ_OK);
+    h = match_with(ix, s, f, 2, 0);
+    assert_true(h.n == 2 && has(&h, 1) && has(&h, 2));
+    kz_index_scratch_free(s);
+    kz_index_free(ix);
+}
+
 static void test_index_or_with_non_indexable_side_is_full_only(void **state)
 {
     kz_index *ix = new_index();
@@ -1102,6 +1124,7 @@ int main(void)
         cmocka_unit_test(test_index_and_with_non_indexable_needs_both),
         cmocka_unit_test(test_index_case_of_domains_and_hashes_same_both_ways),
         cmocka_unit_test(test_index_hits_give_the_ids_as_they_were),
+        cmocka_unit_test(test_index_empty_values_in_place),
         cmocka_unit_test(test_index_or_with_non_indexable_side_is_full_only),
         cmocka_unit_test(test_index_not_evaluated_on_every_record),
         cmocka_unit_test(test_index_and_across_two_records),
