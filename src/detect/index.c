@@ -875,19 +875,20 @@ static void field_prep(kz_index_scratch *s, const kz_field *fd, kz_ix_pre *p, ch
     if (p->skip)
         return;
     if (p->c.group >= 0 || p->c.norm == KZ_IX_NORM_IP) {
-        char *out = nbuf + *used;
-        if (fd->has_ipv4 && p->c.norm == KZ_IX_NORM_IP) { /* parsed by the reader */
-            kz_ix_ipv4_key(fd->ipv4, out);
-            p->n = 5;
-        } else if (p->c.norm == KZ_IX_NORM_NONE ||
-                   (p->c.norm == KZ_IX_NORM_LOWER && !has_upper(fd->value))) {
-            out = NULL; /* already in its normal form: looked up where it is */
-            p->v = fd->value.n ? fd->value.p : ""; /* an empty view may have no pointer */
+        if (p->c.norm == KZ_IX_NORM_NONE ||
+            (p->c.norm == KZ_IX_NORM_LOWER && !has_upper(fd->value))) {
+            /* Already in its normal form: looked up where it is (an empty view may have no
+             * pointer). */
+            p->v = fd->value.n ? fd->value.p : "";
             p->n = fd->value.n;
         } else {
-            p->n = kz_ix_normalise(p->c.norm, fd->value, out);
-        }
-        if (out != NULL) {
+            char *out = nbuf + *used;
+            if (fd->has_ipv4 && p->c.norm == KZ_IX_NORM_IP) { /* parsed by the reader */
+                kz_ix_ipv4_key(fd->ipv4, out);
+                p->n = 5;
+            } else {
+                p->n = kz_ix_normalise(p->c.norm, fd->value, out);
+            }
             p->v = out;
             *used += p->n;
         }

@@ -375,7 +375,7 @@ out:
 
 /* ---- storage: the arena, the exact table, the trie, the regex list ---- */
 
-/* Copies n bytes into the arena, NUL-terminated; NULL when out of memory. */
+/* An indicator's id as text (index_int.h): "indicator--" and the UUID kept, 8-4-4-4-12. */
 const char *kz_ix_ind_id(const kz_ix_ind *ind, char buf[KZ_IX_ID_MAX])
 {
     static const char hex[] = "0123456789abcdef";
@@ -396,6 +396,7 @@ const char *kz_ix_ind_id(const kz_ix_ind *ind, char buf[KZ_IX_ID_MAX])
     return buf;
 }
 
+/* Copies n bytes into the arena, NUL-terminated; NULL when out of memory. */
 const char *kz_ix_arena_dup(kz_index *ix, const char *p, size_t n)
 {
     kz_ix_chunk *c = ix->arena;

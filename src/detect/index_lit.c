@@ -269,10 +269,20 @@ bool kz_ix_regex_literal(kz_sv expr, char *buf, size_t *nlit)
 
 /* The two bits of gram g, from one product: its top lg bits, and the lg bits that end 21 bits
  * below the top (lg <= 21, so the two never share a bit of the product). */
+static inline void qf_bits(const kz_ix_qf *f, uint64_t g, uint64_t *a, uint64_t *b)
+{
+    uint64_t h = g * 0x9E3779B97F4A7C15ull;
+
+    *a = h >> f->shift;
+    *b = (h >> (f->shift - 21)) & f->mask;
+}
+
+/* Whether both bits of gram g are set. */
 static inline bool qf_has(const kz_ix_qf *f, uint64_t g)
 {
-    uint64_t h = g * 0x9E3779B97F4A7C15ull, a = h >> f->shift, b = (h >> (f->shift - 21)) & f->mask;
+    uint64_t a, b;
 
+    qf_bits(f, g, &a, &b);
     return (f->bit[a >> 6] >> (a & 63) & 1) && (f->bit[b >> 6] >> (b & 63) & 1);
 }
 
@@ -309,8 +319,8 @@ void kz_ix_qf_add(kz_ix_qf *f, const char *lit, size_t n)
 {
     for (size_t k = 0; k < f->step; k++) {
         size_t off = n - f->q - k; /* its last step grams: a tail is rarer than a head */
-        uint64_t h = qf_gram(lit + off, f->q) * 0x9E3779B97F4A7C15ull, a = h >> f->shift,
-                 b = (h >> (f->shift - 21)) & f->mask;
+        uint64_t a, b;
+        qf_bits(f, qf_gram(lit + off, f->q), &a, &b);
         f->bit[a >> 6] |= 1ull << (a & 63);
         f->bit[b >> 6] |= 1ull << (b & 63);
     }

@@ -45,7 +45,7 @@ enum role {
     R_PATH,
     R_ORIG_H,
     R_RESP_H,
-    R_ORIG_P,
+    R_ORIG_P, /* R_ORIG_P to R_RESP_PKTS: numbers, which Zeek JSON writes as such */
     R_RESP_P,
     R_ORIG_BYTES,
     R_RESP_BYTES,
@@ -463,9 +463,7 @@ static void json_value(kz_log_reader *r, enum role role, const json_t *v, row *w
 
     if (json_is_string(v)) {
         value(r, role, json_string_value(v), json_string_length(v), w);
-    } else if (json_is_integer(v) &&
-               (role == R_ORIG_P || role == R_RESP_P || role == R_TS || role == R_ORIG_BYTES ||
-                role == R_RESP_BYTES || role == R_ORIG_PKTS || role == R_RESP_PKTS)) {
+    } else if (json_is_integer(v) && (role == R_TS || (role >= R_ORIG_P && role <= R_RESP_PKTS))) {
         n = snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
         value(r, role, num, (size_t)n, w);
     } else if (json_is_real(v) && role == R_TS) {
