@@ -867,45 +867,47 @@ static void field_prep(kz_index_scratch *s, const kz_field *fd, kz_ix_pre *p, ch
                        size_t *used)
 {
     const kz_index *ix = s->ix;
+    /* Read from the local copy, not back from p: a load of a field of p->c right after the
+     * struct's store waits for the store on some processors (store-to-load forwarding). */
+    const kz_ix_fc c = *field_class(s, fd);
 
-    p->c = *field_class(s, fd);
+    p->c = c;
     p->n = p->rn = 0;
     p->no_exact = false;
     p->skip = fd->value.n > UINT32_MAX; /* no atom is that long */
     if (p->skip)
         return;
-    if (p->c.group >= 0 || p->c.norm == KZ_IX_NORM_IP) {
-        if (p->c.norm == KZ_IX_NORM_NONE ||
-            (p->c.norm == KZ_IX_NORM_LOWER && !has_upper(fd->value))) {
+    if (c.group >= 0 || c.norm == KZ_IX_NORM_IP) {
+        if (c.norm == KZ_IX_NORM_NONE || (c.norm == KZ_IX_NORM_LOWER && !has_upper(fd->value))) {
             /* Already in its normal form: looked up where it is (an empty view may have no
              * pointer). */
             p->v = fd->value.n ? fd->value.p : "";
             p->n = fd->value.n;
         } else {
             char *out = nbuf + *used;
-            if (fd->has_ipv4 && p->c.norm == KZ_IX_NORM_IP) { /* parsed by the reader */
+            if (fd->has_ipv4 && c.norm == KZ_IX_NORM_IP) { /* parsed by the reader */
                 kz_ix_ipv4_key(fd->ipv4, out);
                 p->n = 5;
             } else {
-                p->n = kz_ix_normalise(p->c.norm, fd->value, out);
+                p->n = kz_ix_normalise(c.norm, fd->value, out);
             }
             p->v = out;
             *used += p->n;
         }
-        if (p->c.norm == KZ_IX_NORM_IP && p->n == 5 && p->v[0] == 4) {
+        if (c.norm == KZ_IX_NORM_IP && p->n == 5 && p->v[0] == 4) {
             const unsigned char *a = (const unsigned char *)p->v + 1;
             uint32_t s16 = (uint32_t)a[0] << 8 | a[1];
             p->no_exact = !kz_ix_bit(ix->x4_16, s16);
             if (ix->v4_16 != NULL && kz_ix_bit(ix->v4_16, s16)) /* a prefix touches its /16 */
                 __builtin_prefetch(ix->v4_24 + ((s16 << 8 | a[2]) >> 6));
         }
-        if (p->c.group >= 0 && !p->no_exact) {
-            p->h = kz_ix_hash((uint32_t)p->c.group, p->v, p->n);
+        if (c.group >= 0 && !p->no_exact) {
+            p->h = kz_ix_hash((uint32_t)c.group, p->v, p->n);
             if (ix->bloom != NULL)
                 __builtin_prefetch(ix->bloom + ((kz_ix_bloom_mix(p->h) & ix->bloom_mask) << 3));
         }
     }
-    if (p->c.is_value && ix->ref_group >= 0) {
+    if (c.is_value && ix->ref_group >= 0) {
         p->roff = *used;
         p->rn = kz_ix_normalise(KZ_IX_NORM_REF, fd->value, nbuf + p->roff);
         *used += p->rn;

@@ -533,6 +533,7 @@ out:
 void kz__rec_reset(kz_log_reader *r)
 {
     r->nfields = 0;
+    r->lens = 0;
     r->arena.n = 0;
     r->rec.has_time = false;
     r->rec.time = (kz_time){0, 0, 0}; /* no time left over from the line before */
@@ -559,10 +560,12 @@ static const char *value_of(const kz_log_reader *r, size_t i)
     return r->in_arena[i] ? r->arena.p + r->aoff[i] : r->fields[i].value.p;
 }
 
-/* True when the record already has this field. */
+/* True when the record already has this field. Most fields are the first of their length. */
 static bool has_field(const kz_log_reader *r, const char *type, const char *path, const char *p,
                       size_t n)
 {
+    if (!(r->lens >> (n % 64) & 1))
+        return false;
     for (size_t i = 0; i < r->nfields; i++) {
         const kz_field *f = &r->fields[i];
         if (f->value.n == n && (f->path == path || strcmp(f->path, path) == 0) &&
@@ -583,6 +586,7 @@ void kz__rec_add(kz_log_reader *r, const char *type, const char *path, const cha
     }
     r->fields[r->nfields] = (kz_field){type, path, {p, n}, 0, false};
     r->in_arena[r->nfields++] = false;
+    r->lens |= 1ull << (n % 64);
 }
 
 void kz__rec_add_ipv4(kz_log_reader *r, const char *p, size_t n, uint32_t addr)
@@ -610,6 +614,7 @@ static void add_arena(kz_log_reader *r, const char *type, const char *path, size
     r->fields[r->nfields] = (kz_field){type, path, {NULL, n}, 0, false};
     r->aoff[r->nfields] = off;
     r->in_arena[r->nfields++] = true;
+    r->lens |= 1ull << (n % 64);
 }
 
 /* Adds a copied field (see log_int.h). */
@@ -904,26 +909,30 @@ size_t kz__iso_time(const char *p, size_t n, kz_time *out)
     uint32_t ns = 0;
     int fd = 0;
 
-    /* The lines of a log share their date: the last valid one and its day number are kept. */
-    static _Thread_local char last_date[10];
-    static _Thread_local int64_t last_days;
-    int64_t days;
+    /* The lines of a log share their minute: the last valid "YYYY-MM-DDThh:mm" and its
+     * seconds since the epoch are kept. */
+    static _Thread_local char last_min[16];
+    static _Thread_local int64_t last_sec;
+    int64_t minute;
 
     if (n < 19 || p[4] != '-' || p[7] != '-' || (p[10] != 'T' && p[10] != ' ') ||
         p[13] != ':' || p[16] != ':')
         return 0;
-    if (last_date[0] != '\0' && memcmp(p, last_date, 10) == 0) {
-        days = last_days;
+    if (last_min[0] != '\0' && memcmp(p, last_min, 16) == 0) {
+        minute = last_sec;
     } else {
         Y = num(p, 4), M = num(p + 5, 2), D = num(p + 8, 2);
-        if (Y < 0 || M < 1 || M > 12 || D < 1 || D > mdays[M - 1])
+        h = num(p + 11, 2), mi = num(p + 14, 2);
+        if (Y < 0 || M < 1 || M > 12 || D < 1 || D > mdays[M - 1] || h < 0 || h > 23 ||
+            mi < 0 || mi > 59)
             return 0;
-        days = kz_time_days_from_civil(Y, (unsigned)M, (unsigned)D);
-        memcpy(last_date, p, 10);
-        last_days = days;
+        minute = kz_time_days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 +
+                 mi * 60;
+        memcpy(last_min, p, 16);
+        last_sec = minute;
     }
-    h = num(p + 11, 2), mi = num(p + 14, 2), s = num(p + 17, 2);
-    if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60)
+    s = num(p + 17, 2);
+    if (s < 0 || s > 60)
         return 0;
     if (i < n && (p[i] == '.' || p[i] == ',') && i + 1 < n && p[i + 1] >= '0' &&
         p[i + 1] <= '9') {
@@ -951,7 +960,7 @@ size_t kz__iso_time(const char *p, size_t n, kz_time *out)
     }
     if (s == 60)
         s = 59;
-    out->sec = days * 86400 + h * 3600 + mi * 60 + s - sign * (oh * 3600 + om * 60);
+    out->sec = minute + s - sign * (oh * 3600 + om * 60);
     out->nsec = (int32_t)ns;
     out->frac_digits = (int8_t)fd;
     return i;

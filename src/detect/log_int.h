@@ -98,6 +98,7 @@ struct kz_log_reader {
     size_t nfields;
     bool in_arena[KZ_LOG_FIELDS_MAX]; /* the value is at arena.p + aoff[i] */
     size_t aoff[KZ_LOG_FIELDS_MAX];
+    uint64_t lens; /* bit n % 64 set for every value length n among the fields (has_field) */
     kz_buf arena;         /* normalised values of the current record */
     kz_buf unesc;         /* Zeek TSV values with \xHH escapes decoded (reserved per line) */
     uint64_t dropped;     /* fields past KZ_LOG_FIELDS_MAX */

@@ -138,19 +138,23 @@ static bool email_ok(const unsigned char *p, size_t n)
 /* An IPv6 address (a zone after '%' dropped) or false. */
 static bool try_ipv6(kz_log_reader *r, const unsigned char *p, size_t n)
 {
-    const unsigned char *pct = memchr(p, '%', n);
     size_t colons = 0;
 
-    if (pct != NULL)
-        n = (size_t)(pct - p);
+    /* One pass up to the zone: most tokens with a colon ("kernel:", a MAC address) fail at
+     * their first byte that is not hex, or on the count of colons. */
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == ':') {
+            if (++colons > 8) /* a MAC address, a list of ports */
+                return false;
+        } else if (p[i] == '%') {
+            n = i;
+            break;
+        } else if (!(cls[p[i]] & C_HEX) && p[i] != '.') {
+            return false;
+        }
+    }
     if (n < 2 || n > 45 || (n == 2 && p[0] == ':' && p[1] == ':'))
         return false;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == ':')
-            colons++;
-        else if (!(cls[p[i]] & C_HEX) && p[i] != '.')
-            return false;
-    }
     /* Eight groups have seven colons, eight with a "::" at an end: a MAC address has more. */
     return colons >= 2 && colons <= 8 && kz__rec_ip(r, (const char *)p, n, KZ__IP_ONLY);
 }
@@ -203,6 +207,9 @@ static void token(kz_log_reader *r, const unsigned char *p, size_t n, unsigned a
         return;
     }
     if (try_ipv6(r, p, n))
+        return;
+    /* Without a '.' or '@' a part can only be a hash, of 32 bytes or more ("kernel:", ":"). */
+    if (!(any & (C_DOT | C_AT)) && n <= 32)
         return;
     /* A part shorter than 4 bytes is nothing: a domain has at least 4, an address 7, an e-mail
      * address 6 and a hash 32. */
@@ -289,11 +296,15 @@ static bool url_scheme(const unsigned char *p, size_t s, size_t i, size_t n)
 {
     size_t len = i - s;
 
-    if (i + 2 >= n || p[i] != '/' || p[i + 1] != '/' || p[i - 1] != ':')
+    uint64_t w = 0;
+
+    if (i + 2 >= n || p[i] != '/' || p[i + 1] != '/' || p[i - 1] != ':' || len < 4 || len > 6)
         return false;
-    return (len == 5 && strncasecmp((const char *)p + s, "http:", 5) == 0) ||
-           (len == 6 && strncasecmp((const char *)p + s, "https:", 6) == 0) ||
-           (len == 4 && strncasecmp((const char *)p + s, "ftp:", 4) == 0);
+    /* The scheme's letters folded to lower case (':' has 0x20 set already), little-endian. */
+    for (size_t k = 0; k < len; k++)
+        w |= (uint64_t)(p[s + k] | 0x20) << (8 * k);
+    return w == 0x3a70747468ull /* "http:" */ || w == 0x3a7370747468ull /* "https:" */ ||
+           w == 0x3a707466ull /* "ftp:" */;
 }
 
 /*
