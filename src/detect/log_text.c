@@ -272,6 +272,37 @@ static void url_host(kz_log_reader *r, const unsigned char *p, size_t n)
         add_domain(r, p, n, upper);
 }
 
+/* The first byte at or after j (before n) that ends a URL (C_STOP), or n. With SSE2, 16 bytes
+ * at a time: a URL is tens of bytes, and its end is a mispredicted exit of a byte loop. */
+static size_t url_end(const unsigned char *p, size_t j, size_t n)
+{
+#ifdef __SSE2__
+    for (; n - j >= 16; j += 16) {
+        const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
+        /* 0x00-0x20 (signed: bytes >= 0x80 are negative and no stop), then the ten others. */
+        __m128i st = _mm_and_si128(_mm_cmpgt_epi8(_mm_set1_epi8(0x21), v),
+                                   _mm_cmpgt_epi8(v, _mm_set1_epi8(-1)));
+        st = _mm_or_si128(st, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                           _mm_cmpeq_epi8(v, _mm_set1_epi8('\''))));
+        st = _mm_or_si128(st, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
+                                           _mm_cmpeq_epi8(v, _mm_set1_epi8('>'))));
+        st = _mm_or_si128(st, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')),
+                                           _mm_cmpeq_epi8(v, _mm_set1_epi8('^'))));
+        st = _mm_or_si128(st, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('`')),
+                                           _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))));
+        /* '{' '|' '}' are 0x7b-0x7d */
+        st = _mm_or_si128(st, _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('{' - 1)),
+                                            _mm_cmpgt_epi8(_mm_set1_epi8('}' + 1), v)));
+        unsigned m = (unsigned)_mm_movemask_epi8(st);
+        if (m != 0)
+            return j + (size_t)__builtin_ctz(m);
+    }
+#endif
+    while (j < n && !(cls[p[j]] & C_STOP))
+        j++;
+    return j;
+}
+
 /*
  * A URL whose scheme token is p[s, i) and whose "//" starts at i. Returns where the scan goes
  * on: after the URL, or after "//" when there is no host.
@@ -280,8 +311,7 @@ static size_t url(kz_log_reader *r, const unsigned char *p, size_t s, size_t i, 
 {
     size_t j = i + 2, host = j;
 
-    while (j < n && !(cls[p[j]] & C_STOP))
-        j++;
+    j = url_end(p, j, n);
     while (j > host && url_trailer(p + s, j - s))
         j--;
     if (j == host || p[host] == '/')
