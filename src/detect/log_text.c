@@ -338,11 +338,13 @@ static bool url_scheme(const unsigned char *p, size_t s, size_t i, size_t n)
 }
 
 /*
- * The first i' >= i where a token may be interesting: a '.', ':' or '@', or the 32nd hex digit
- * in a row counted from i; n when there is none. Byte by byte this is a table load and a hex
- * run counter; with SSE2 it looks at 16 bytes at a time and usually skips them whole: a run of
- * 32 hex digits either continues the run carried in or lies within two blocks, so a block needs
- * only its first special byte, the length of its leading hex run and that of its trailing one.
+ * A position i' >= i where a token may be interesting: a '.', ':' or '@', or a hex digit of a
+ * run that may be a hash; n when there is none. Byte by byte this is a table load and a hex
+ * run counter (the 32nd hex digit in a row). With SSE2 it looks at 16 bytes at a time and
+ * stops at a block's first '.', ':' or '@', or at the start of a block of 16 hex digits: a run
+ * of 32 or more holds a whole block whatever the blocks' alignment (and a run shorter than 16
+ * in the last bytes, looked at one by one, is no hash). The token around a stop is looked at
+ * whole, so stopping early in a run only costs that look.
  */
 static size_t next_interesting(const unsigned char *p, size_t i, size_t n)
 {
@@ -364,17 +366,9 @@ static size_t next_interesting(const unsigned char *p, size_t i, size_t n)
                                   _mm_cmpeq_epi8(v, at));
         unsigned spm = (unsigned)_mm_movemask_epi8(sp);
         unsigned hm = (unsigned)_mm_movemask_epi8(_mm_or_si128(isdig, isaf));
-        unsigned lead = hm == 0xffff ? 16 : (unsigned)__builtin_ctz(~hm); /* from byte 0 */
-        size_t first = 16;
 
-        if (spm != 0)
-            first = (size_t)__builtin_ctz(spm);
-        if (hex + lead >= 32 && 31 - hex < first)
-            first = 31 - hex; /* the run carried in reaches 32 digits here */
-        if (first < 16)
-            return i + first;
-        /* No run inside one block reaches 32: only the trailing run is carried on. */
-        hex = hm == 0xffff ? hex + 16 : (unsigned)__builtin_clz(~(hm << 16));
+        if ((spm | ((hm + 1) >> 16)) != 0) /* a special byte, or sixteen hex digits */
+            return spm != 0 ? i + (size_t)__builtin_ctz(spm) : i;
     }
 #endif
     for (; i < n; i++) { /* branch-free but for the exit: hex is 0 unless C_HEX */
