@@ -278,6 +278,7 @@ kz_rc kz_index_add(kz_index *ix, const json_t *indicator, const kz_time *now, bo
     unsigned char uuid[16];
     kz_pattern *pat = NULL;
     kz_ix_ind *ind;
+    kz_ix_eval ev;
     const char *id, *name, *text;
     size_t idn = 0, namen = 0, textn = 0;
     bool active, indexable;
@@ -305,23 +306,25 @@ kz_rc kz_index_add(kz_index *ix, const json_t *indicator, const kz_time *now, bo
         goto out;
     if (kz_grow(&ix->ind, &ix->capind, ix->nind, sizeof *ix->ind, 1024) != KZ_OK)
         goto out;
+    if (kz_grow(&ix->eval, &ix->capeval, ix->neval, sizeof *ix->eval, 64) != KZ_OK)
+        goto out; /* room for this one's, should it need it */
     at = (uint32_t)ix->nind;
     ind = &ix->ind[at];
     memset(ind, 0, sizeof *ind);
     if (uuid_of(id, idn, uuid)) { /* 16 bytes where the text takes 48 */
-        ind->id = kz_ix_arena_dup(ix, (const char *)uuid, sizeof uuid);
+        ind->id = kz_ix_arena_dup2(ix, (const char *)uuid, sizeof uuid, name, namen);
         ind->flags |= IND_UUID;
     } else {
-        ind->id = kz_ix_arena_dup(ix, id, idn);
+        ind->id = kz_ix_arena_dup2(ix, id, idn, name, namen);
     }
-    if (ind->id == NULL || (ind->name = kz_ix_arena_dup(ix, name, namen)) == NULL)
+    if (ind->id == NULL)
         goto out;
-    ind->within = -1;
     ix->nind++;
     ix->st.indicators++;
-    if (kz_ix_pattern_window(pat, &ind->within)) {
+    ev = (kz_ix_eval){NULL, -1, 0};
+    if (kz_ix_pattern_window(pat, &ev.within)) {
         ind->flags |= IND_WINDOW;
-        ind->win = (uint32_t)ix->nwin++;
+        ev.win = (uint32_t)ix->nwin++;
     }
     if (!indexable) {
         ind->flags |= IND_FULL;
@@ -332,11 +335,13 @@ kz_rc kz_index_add(kz_index *ix, const json_t *indicator, const kz_time *now, bo
             kz_fail(err, rc, "%s: indexing the pattern failed (%s)", id, kz_rc_str(rc));
             goto out;
         }
-    if (indexable && kz_ix_pattern_sure(pat)) {
+    if (indexable && kz_ix_pattern_sure(pat)) { /* no window either: one observation */
         ind->flags |= IND_SURE;
     } else {
-        ind->pat = pat;
+        ev.pat = pat;
         pat = NULL; /* kept for evaluation */
+        ix->eval[ix->neval++] = ev;
+        ind->eval = (uint32_t)ix->neval;
     }
     *added = true;
     rc = KZ_OK;
@@ -541,8 +546,9 @@ void kz_index_free(kz_index *ix)
 {
     if (ix == NULL)
         return;
-    for (size_t i = 0; i < ix->nind; i++)
-        kz_pattern_free(ix->ind[i].pat);
+    for (size_t i = 0; i < ix->neval; i++)
+        kz_pattern_free(ix->eval[i].pat);
+    free(ix->eval);
     for (size_t i = 0; i < ix->ngrp; i++) {
         hs_free_database(ix->grp[i].db[0]);
         hs_free_database(ix->grp[i].db[1]);
@@ -1010,14 +1016,14 @@ static const json_t *od_object(const json_t *arr)
 }
 
 /* Appends the current record to an indicator's window, dropping what is too old or too many. */
-static kz_rc window_push(kz_index_scratch *s, const kz_ix_ind *ind, const kz_time *t)
+static kz_rc window_push(kz_index_scratch *s, const kz_ix_eval *ev, const kz_time *t)
 {
-    kz_ix_win *w = &s->win[ind->win];
+    kz_ix_win *w = &s->win[ev->win];
     size_t drop = 0;
 
     while (drop < w->n) {
         double age = (double)(t->sec - w->t[drop].sec) + (t->nsec - w->t[drop].nsec) / 1e9;
-        if (w->n - drop < KZ_INDEX_WINDOW && (ind->within < 0 || age <= ind->within))
+        if (w->n - drop < KZ_INDEX_WINDOW && (ev->within < 0 || age <= ev->within))
             break;
         json_decref(w->od[drop++]);
     }
@@ -1052,16 +1058,20 @@ static kz_rc cand_eval(kz_index_scratch *s, const kz_log_record *rec, const kz_i
     const json_t *cur;
     kz_err tmp;
     kz_rc rc;
+    const kz_ix_eval *ev;
 
     *matched = false;
+    if (ind->eval == 0) /* its kz_index_add failed half-way (out of memory): nothing to run */
+        return KZ_OK;
+    ev = &s->ix->eval[ind->eval - 1];
     if ((rc = record_od(s, rec, err)) != KZ_OK)
         goto out;
     rc = KZ_ENOMEM;
     if ((set = kz_obs_set_new()) == NULL)
         goto out;
     if (ind->flags & IND_WINDOW) {
-        kz_ix_win *w = &s->win[ind->win];
-        if ((rc = window_push(s, ind, rec->has_time ? &rec->time : &s->now)) != KZ_OK)
+        kz_ix_win *w = &s->win[ev->win];
+        if ((rc = window_push(s, ev, rec->has_time ? &rec->time : &s->now)) != KZ_OK)
             goto out;
         for (size_t i = 0; i < w->n; i++)
             if ((rc = kz_obs_set_add_bundle(set, w->od[i], &tmp)) == KZ_ENOMEM)
@@ -1070,7 +1080,7 @@ static kz_rc cand_eval(kz_index_scratch *s, const kz_log_record *rec, const kz_i
         goto out;
     }
     /* An observation the evaluator cannot read, or an evaluation error, is no match. */
-    if ((rc = kz_pattern_eval(ind->pat, set, &res, &tmp)) != KZ_OK) {
+    if ((rc = kz_pattern_eval(ev->pat, set, &res, &tmp)) != KZ_OK) {
         rc = rc == KZ_ENOMEM ? KZ_ENOMEM : KZ_OK;
         goto out;
     }
@@ -1199,7 +1209,7 @@ kz_rc kz_index_confirm(const kz_index *ix, kz_index_scratch *s, const kz_log_rec
         if (!matched)
             continue;
         h.indicator_id = kz_ix_ind_id(ind, idbuf);
-        h.indicator_name = ind->name;
+        h.indicator_name = kz_ix_ind_name(ind);
         h.field = cands[i].field == FIELD_NONE ? NULL : &rec->fields[cands[i].field];
         rc = fn(ctx, &h);
     }

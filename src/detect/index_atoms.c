@@ -396,14 +396,19 @@ const char *kz_ix_ind_id(const kz_ix_ind *ind, char buf[KZ_IX_ID_MAX])
     return buf;
 }
 
-/* Copies n bytes into the arena, NUL-terminated; NULL when out of memory. */
-const char *kz_ix_arena_dup(kz_index *ix, const char *p, size_t n)
+const char *kz_ix_ind_name(const kz_ix_ind *ind)
+{
+    return ind->id + ((ind->flags & IND_UUID) ? 16 : strlen(ind->id)) + 1;
+}
+
+/* n bytes of the arena; NULL when out of memory. */
+static char *arena_alloc(kz_index *ix, size_t n)
 {
     kz_ix_chunk *c = ix->arena;
     char *r;
 
-    if (c == NULL || c->cap - c->used < n + 1) {
-        size_t cap = n + 1 > ARENA_CHUNK ? n + 1 : ARENA_CHUNK;
+    if (c == NULL || c->cap - c->used < n) {
+        size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
         if ((c = malloc(sizeof *c + cap)) == NULL)
             return NULL;
         c->next = ix->arena;
@@ -412,10 +417,35 @@ const char *kz_ix_arena_dup(kz_index *ix, const char *p, size_t n)
         ix->arena = c;
     }
     r = c->mem + c->used;
+    c->used += n;
+    return r;
+}
+
+/* Copies n bytes into the arena, NUL-terminated; NULL when out of memory. */
+const char *kz_ix_arena_dup(kz_index *ix, const char *p, size_t n)
+{
+    char *r = n < SIZE_MAX ? arena_alloc(ix, n + 1) : NULL;
+
+    if (r == NULL)
+        return NULL;
     if (n > 0)
         memcpy(r, p, n);
     r[n] = '\0';
-    c->used += n + 1;
+    return r;
+}
+
+const char *kz_ix_arena_dup2(kz_index *ix, const char *a, size_t an, const char *b, size_t bn)
+{
+    char *r = an < SIZE_MAX / 2 && bn < SIZE_MAX / 2 ? arena_alloc(ix, an + bn + 2) : NULL;
+
+    if (r == NULL)
+        return NULL;
+    if (an > 0)
+        memcpy(r, a, an);
+    r[an] = '\0';
+    if (bn > 0)
+        memcpy(r + an + 1, b, bn);
+    r[an + 1 + bn] = '\0';
     return r;
 }
 

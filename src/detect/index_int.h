@@ -158,20 +158,30 @@ typedef struct {
     bool like_always;     /* a LIKE without a literal: db[0] is scanned for every value */
 } kz_ix_group;
 
+/* An indicator: 16 bytes, as there may be millions. What only an indicator that is evaluated
+ * needs is kept apart (kz_ix_eval). */
 typedef struct {
-    const char *id; /* the id's text, or its UUID's 16 bytes (IND_UUID): see kz_ix_ind_id */
-    const char *name;
-    kz_pattern *pat; /* NULL when the hit is the match */
-    double within;   /* outermost WITHIN in seconds, or -1 */
-    uint32_t win;    /* window slot */
+    /* The id's text, or its UUID's 16 bytes (IND_UUID), then the name, each NUL-terminated in
+     * one arena copy: see kz_ix_ind_id and kz_ix_ind_name. */
+    const char *id;
+    uint32_t eval; /* its kz_ix_eval + 1, or 0 when the hit is the match (IND_SURE) */
     uint32_t flags;
 } kz_ix_ind;
+
+/* What an indicator whose hit is not its match keeps for its evaluation. */
+typedef struct {
+    kz_pattern *pat;
+    double within; /* outermost WITHIN in seconds, or -1 */
+    uint32_t win;  /* window slot (IND_WINDOW) */
+} kz_ix_eval;
 
 struct kz_index {
     kz_limits lim;
     kz_ix_chunk *arena;
     kz_ix_ind *ind;
     size_t nind, capind;
+    kz_ix_eval *eval;
+    size_t neval, capeval;
     kz_ix_group *grp;
     size_t ngrp, capgrp;
     kz_ix_slot *slots;
@@ -201,9 +211,14 @@ struct kz_index {
 #define KZ_IX_ID_MAX 48
 /* Indicator ind's id as text: ind->id, or made in buf from the UUID kept (IND_UUID). */
 const char *kz_ix_ind_id(const kz_ix_ind *ind, char buf[KZ_IX_ID_MAX]);
+/* Indicator ind's name (kept after its id). */
+const char *kz_ix_ind_name(const kz_ix_ind *ind);
 
 /* Copies n bytes into the index's arena, NUL-terminated; NULL when out of memory. */
 const char *kz_ix_arena_dup(kz_index *ix, const char *p, size_t n);
+/* Copies a[0, an) and b[0, bn) into the arena, each NUL-terminated, one after the other;
+ * NULL when out of memory. */
+const char *kz_ix_arena_dup2(kz_index *ix, const char *a, size_t an, const char *b, size_t bn);
 /* A 32-bit hash of (group, bytes). */
 uint32_t kz_ix_hash(uint32_t group, const char *p, size_t n);
 /* The exact-table slot holding (group, v, n), or the empty slot where it belongs. */
