@@ -785,6 +785,21 @@ void kz__rec_count(kz_log_reader *r, const char *path, const char *p, size_t n)
     kz__rec_add_copy(r, "network-traffic", path, p, n, false);
 }
 
+void kz__rec_span(kz_log_reader *r, const kz_time *start, const kz_time *end)
+{
+    int fd = start->frac_digits > end->frac_digits ? start->frac_digits : end->frac_digits;
+    int digits = fd <= 3 ? 3 : fd <= 6 ? 6 : 9;
+    char ts[KZ_TIME_MAX];
+
+    if (end->sec < start->sec || (end->sec == start->sec && end->nsec < start->nsec) ||
+        start->sec < 0 || end->sec > 253402300799) /* STIX timestamps: years 0000-9999 */
+        return;
+    kz_time_format(start, digits, ts);
+    kz__rec_add_copy(r, "network-traffic", "start", ts, strlen(ts), false);
+    kz_time_format(end, digits, ts);
+    kz__rec_add_copy(r, "network-traffic", "end", ts, strlen(ts), false);
+}
+
 /* A protocol name (see log_int.h). */
 void kz__rec_proto(kz_log_reader *r, const char *p, size_t n)
 {

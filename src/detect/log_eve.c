@@ -12,6 +12,7 @@
  *   flow.bytes_toserver, flow.bytes_toclient, flow.pkts_toserver, flow.pkts_toclient
  *                              network-traffic src_byte_count / dst_byte_count / src_packets /
  *                              dst_packets (the flow's client is its source)
+ *   flow.start, flow.end       network-traffic start / end (both, as STIX timestamps)
  *   proto, app_proto           network-traffic protocols[*] (lower-cased; app_proto "failed" not)
  *   dns.rrname, dns.queries[].rrname, dns.answers[].rrname           domain-name value
  *   dns.rdata, dns.answers[].rdata, dns.grouped.<type>[]   for A and AAAA an address, for CNAME,
@@ -58,7 +59,7 @@ static void port(kz_log_reader *r, bool src, const json_t *v)
     }
 }
 
-/* The flow section's byte and packet counts. */
+/* The flow section's byte and packet counts, and its start and end. */
 static void flow(kz_log_reader *r, const json_t *f)
 {
     static const char *const keys[][2] = {{"bytes_toserver", "src_byte_count"},
@@ -66,6 +67,14 @@ static void flow(kz_log_reader *r, const json_t *f)
                                           {"pkts_toserver", "src_packets"},
                                           {"pkts_toclient", "dst_packets"}};
     char num[24];
+    const json_t *a = json_object_get(f, "start"), *b = json_object_get(f, "end");
+    kz_time start, end;
+
+    if (json_is_string(a) && json_is_string(b) &&
+        kz__iso_time(json_string_value(a), json_string_length(a), &start) ==
+            json_string_length(a) &&
+        kz__iso_time(json_string_value(b), json_string_length(b), &end) == json_string_length(b))
+        kz__rec_span(r, &start, &end);
 
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         const json_t *v = json_object_get(f, keys[i][0]);

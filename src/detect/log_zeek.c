@@ -14,6 +14,8 @@
  *   id.orig_p, id.resp_p       network-traffic src_port / dst_port
  *   orig_bytes, resp_bytes, orig_pkts, resp_pkts (conn)   network-traffic src_byte_count /
  *                              dst_byte_count / src_packets / dst_packets
+ *   duration (conn)            with ts and an address: network-traffic start (ts) and end
+ *                              (ts + duration), as STIX timestamps
  *   proto (conn, dns), service (conn, comma-separated)    network-traffic protocols[*]
  *   query (dns)                domain-name value
  *   answers (dns)              ipv4-addr / ipv6-addr value, or domain-name value (by syntax)
@@ -51,6 +53,7 @@ enum role {
     R_RESP_BYTES,
     R_ORIG_PKTS,
     R_RESP_PKTS,
+    R_DURATION, /* seconds with a fraction: a number in Zeek JSON too */
     R_PROTO,
     R_SERVICE,
     R_QUERY,
@@ -82,6 +85,7 @@ static const struct name_role {
     {"cc", R_EMAIL, true},
     {"cert_chain_fps", R_CERT_FP, true},
     {"client_cert_chain_fps", R_CERT_FP, true},
+    {"duration", R_DURATION, false},
     {"filename", R_FILENAME, false},
     {"fingerprint", R_CERT_FP, false},
     {"from", R_EMAIL, false},
@@ -127,6 +131,8 @@ static const char *const known_logs[] = {
 /* Values of one line that are combined after all columns are read. */
 typedef struct {
     kz_sv host, uri, method, ua;
+    kz_time duration; /* has_duration: a conn's duration */
+    bool has_duration;
     bool bad_ts;
     bool addr;      /* an address of the connection was seen */
     unsigned guess; /* keys seen, for guessing the log (JSON) */
@@ -205,6 +211,7 @@ static void value(kz_log_reader *r, enum role role, const char *p, size_t n, row
         case R_URI: w->uri = (kz_sv){p, n}; break;
         case R_METHOD: w->method = (kz_sv){p, n}; break;
         case R_UA: w->ua = (kz_sv){p, n}; break;
+        case R_DURATION: w->has_duration = kz__epoch_time(p, n, &w->duration); break;
         case R_CERT_FP: (void)kz__rec_hash(r, "x509-certificate", p, n); break;
         case R_FILE_HASH: (void)kz__rec_hash(r, "file", p, n); break;
         case R_FILENAME: kz__rec_add(r, "file", "name", p, n); break;
@@ -216,11 +223,25 @@ static void value(kz_log_reader *r, enum role role, const char *p, size_t n, row
     }
 }
 
-/* What is combined once every column is read: the HTTP request, the app-layer protocol. */
+/* What is combined once every column is read: the HTTP request, the app-layer protocol, the
+ * connection's start and end. */
 static void row_end(kz_log_reader *r, row *w)
 {
     const char *app = app_proto(r->rec.log);
+    const kz_time *d = &w->duration;
+    kz_time end;
 
+    if (w->has_duration && r->rec.has_time && w->addr) {
+        end = r->rec.time;
+        end.sec += d->sec;
+        end.nsec += d->nsec;
+        if (end.nsec >= 1000000000) {
+            end.sec++;
+            end.nsec -= 1000000000;
+        }
+        end.frac_digits = d->frac_digits > end.frac_digits ? d->frac_digits : end.frac_digits;
+        kz__rec_span(r, &r->rec.time, &end);
+    }
     if (w->host.n > 0 || w->uri.n > 0)
         kz__rec_http(r, w->host, w->uri, w->method, w->ua);
     if (app != NULL && w->addr)
@@ -464,6 +485,15 @@ static void json_value(kz_log_reader *r, enum role role, const json_t *v, row *w
     if (json_is_string(v)) {
         value(r, role, json_string_value(v), json_string_length(v), w);
     } else if (json_is_integer(v) && (role == R_TS || (role >= R_ORIG_P && role <= R_RESP_PKTS))) {
+        n = snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+        value(r, role, num, (size_t)n, w);
+    } else if (json_is_real(v) && role == R_DURATION) {
+        double d = json_real_value(v);
+        if (d >= 0 && d < 1e12) { /* microseconds, as Zeek writes them */
+            n = snprintf(num, sizeof num, "%.6f", d);
+            value(r, role, num, (size_t)n, w);
+        }
+    } else if (json_is_integer(v) && role == R_DURATION) {
         n = snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
         value(r, role, num, (size_t)n, w);
     } else if (json_is_real(v) && role == R_TS) {

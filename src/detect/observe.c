@@ -397,6 +397,9 @@ static kz_rc field(build *b, const kz_field *f)
     else if (strcmp(f->path, "src_byte_count") == 0 || strcmp(f->path, "dst_byte_count") == 0 ||
              strcmp(f->path, "src_packets") == 0 || strcmp(f->path, "dst_packets") == 0)
         return set_int(b->nt, f->path, f->value, INT64_MAX);
+    else if ((strcmp(f->path, "start") == 0 || strcmp(f->path, "end") == 0) &&
+             (s = json_stringn(f->value.p, f->value.n)) != NULL)
+        return json_object_set_new(b->nt, f->path, s) == 0 ? KZ_OK : KZ_ENOMEM;
     else if (strcmp(f->path, "protocols[*]") == 0 &&
              (s = json_stringn(f->value.p, f->value.n)) != NULL)
         return json_array_append_new(b->protos, s) == 0 ? KZ_OK : KZ_ENOMEM;

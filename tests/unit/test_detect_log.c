@@ -312,6 +312,11 @@ static void test_zeek_conn_gives_endpoints_ports_and_protocols(void **state)
     HAS(res, 0, "network-traffic|dst_packets|4");
     LACKS(res, 1, "byte_count"); /* unset: "-" */
     HAS(res, 1, "network-traffic|dst_packets|0");
+    /* ts and duration: the connection's start and end */
+    HAS(res, 0, "network-traffic|start|2024-01-02T03:04:05.123456Z");
+    HAS(res, 0, "network-traffic|end|2024-01-02T03:04:06.623456Z");
+    LACKS(res, 1, "|start|"); /* duration unset */
+    LACKS(res, 1, "|end|");
     HAS(res, 1, "ipv6-addr|value|2001:db8::5");
     HAS(res, 1, "network-traffic|dst_ref.value|2001:db8::53");
 }
@@ -429,6 +434,37 @@ static void test_zeek_malformed_lines_are_counted_with_the_first_problem(void **
     assert_string_equal(res.logs[0], "zeek"); /* no #path, and "t.log" names no Zeek log */
 }
 
+/* Zeek JSON writes ts and duration as numbers; an end before the start, or a duration that
+ * is no number of seconds, gives neither start nor end. */
+static void test_zeek_connection_start_and_end(void **state)
+{
+    (void)state;
+    result res;
+    read_str("{\"_path\":\"conn\",\"ts\":1704164645.5,\"id.orig_h\":\"10.0.0.5\","
+             "\"id.resp_h\":\"10.0.0.6\",\"duration\":2.000001}\n"
+             "{\"_path\":\"conn\",\"ts\":1704164645,\"id.orig_h\":\"10.0.0.5\","
+             "\"duration\":3}\n"
+             "{\"_path\":\"conn\",\"ts\":1704164645,\"id.orig_h\":\"10.0.0.5\","
+             "\"duration\":-1.5}\n"
+             "{\"_path\":\"conn\",\"ts\":1704164645,\"id.orig_h\":\"10.0.0.5\","
+             "\"duration\":\"soon\"}\n"
+             "{\"_path\":\"conn\",\"id.orig_h\":\"10.0.0.5\",\"duration\":1.0}\n"
+             "{\"_path\":\"conn\",\"ts\":1704164645,\"id.orig_h\":\"10.0.0.5\","
+             "\"duration\":999999999999}\n"
+             "{\"_path\":\"conn\",\"ts\":1704164645,\"duration\":1.0}\n",
+             KZ_LOG_ZEEK, &res);
+    assert_int_equal(res.rc, KZ_OK);
+    assert_int_equal(res.nrec, 6); /* the last has no field at all */
+    HAS(res, 0, "network-traffic|start|2024-01-02T03:04:05.500000Z");
+    HAS(res, 0, "network-traffic|end|2024-01-02T03:04:07.500001Z");
+    HAS(res, 1, "network-traffic|start|2024-01-02T03:04:05.000Z");
+    HAS(res, 1, "network-traffic|end|2024-01-02T03:04:08.000Z");
+    for (int i = 2; i < 6; i++) {
+        LACKS(res, i, "|start|"); /* negative, not a number, no ts, past the year 9999 */
+        LACKS(res, i, "|end|");
+    }
+}
+
 static void test_zeek_json_lines(void **state)
 {
     (void)state;
@@ -493,7 +529,8 @@ static void test_eve_event_types(void **state)
         "{\"timestamp\":\"2024-01-02T03:04:05Z\",\"event_type\":\"flow\",\"src_ip\":\"10.0.0.2\","
         "\"dest_ip\":\"198.51.100.8\",\"src_port\":1,\"dest_port\":22,\"proto\":\"TCP\","
         "\"app_proto\":\"failed\",\"flow\":{\"pkts_toserver\":1,\"pkts_toclient\":\"2\","
-        "\"bytes_toserver\":74,\"bytes_toclient\":9223372036854775807}}\n"
+        "\"bytes_toserver\":74,\"bytes_toclient\":9223372036854775807,"
+        "\"start\":\"2024-01-02T04:03:59.900000+0100\",\"end\":\"2024-01-02T03:04:05.25Z\"}}\n"
         "{\"timestamp\":\"2024-01-02T03:04:05Z\",\"event_type\":\"alert\",\"src_ip\":\"10.0.0.2\","
         "\"dest_ip\":\"198.51.100.9\",\"proto\":\"TCP\",\"alert\":{\"signature\":\"ET X\","
         "\"signature_id\":1}}\n"
@@ -525,6 +562,8 @@ static void test_eve_event_types(void **state)
     LACKS(res, 4, "dst_packets"); /* a string, not a count */
     HAS(res, 4, "network-traffic|src_byte_count|74");
     HAS(res, 4, "network-traffic|dst_byte_count|9223372036854775807");
+    HAS(res, 4, "network-traffic|start|2024-01-02T03:03:59.900000Z"); /* in UTC */
+    HAS(res, 4, "network-traffic|end|2024-01-02T03:04:05.250000Z");
     LACKS(res, 4, "failed");
     assert_string_equal(res.logs[5], "alert");
     HAS(res, 5, "ipv4-addr|value|198.51.100.9");
@@ -742,7 +781,8 @@ static void test_observed_data_has_deterministic_ids_and_matches_patterns(void *
         "\"dest_port\":80,\"proto\":\"TCP\",\"http\":{\"hostname\":\"evil.example\","
         "\"url\":\"/gate.php\",\"http_user_agent\":\"Bot/1\",\"http_method\":\"POST\"},"
         "\"flow\":{\"bytes_toserver\":1500,\"bytes_toclient\":3000000,\"pkts_toserver\":9,"
-        "\"pkts_toclient\":2000}}\n";
+        "\"pkts_toclient\":2000,\"start\":\"2024-01-02T03:04:00.000000+0000\","
+        "\"end\":\"2024-01-02T03:04:05.000000+0000\"}}\n";
     static const char *const pats[] = {
         "[network-traffic:dst_ref.value = '198.51.100.7' AND network-traffic:dst_port = 80]",
         "[url:value = 'http://evil.example/gate.php']",
@@ -750,6 +790,8 @@ static void test_observed_data_has_deterministic_ids_and_matches_patterns(void *
         "[ipv4-addr:value ISSUBSET '198.51.100.0/24']",
         "[network-traffic:dst_byte_count > 1000000 AND network-traffic:src_byte_count < 2000]",
         "[network-traffic:src_packets = 9 AND network-traffic:dst_packets >= 2000]",
+        "[network-traffic:start < t'2024-01-02T03:04:01Z' AND "
+        "network-traffic:end >= t'2024-01-02T03:04:05Z']",
     };
     kz_limits lim = kz_limits_default();
     kz_log_reader *r = NULL;
@@ -839,6 +881,7 @@ int main(void)
         cmocka_unit_test(test_zeek_conn_gives_endpoints_ports_and_protocols),
         cmocka_unit_test(test_zeek_dns_http_ssl_files_x509),
         cmocka_unit_test(test_zeek_malformed_lines_are_counted_with_the_first_problem),
+        cmocka_unit_test(test_zeek_connection_start_and_end),
         cmocka_unit_test(test_zeek_json_lines),
         cmocka_unit_test(test_eve_event_types),
         cmocka_unit_test(test_stix_21_bundle_with_refs_in_any_order),
