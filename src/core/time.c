@@ -4,6 +4,7 @@
  * seconds folded into the next second is not attempted: second 60 is refused).
  */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "kizuna/core.h"
@@ -123,28 +124,75 @@ kz_time kz_time_now(void)
     return t;
 }
 
+/* Writes v (< 10^n) as n decimal digits, two at a time. */
+static void put_digits(char *o, unsigned v, int n)
+{
+    static const char two[] = "00010203040506070809101112131415161718192021222324252627282930313233"
+                              "34353637383940414243444546474849505152535455565758596061626364656667"
+                              "6869707172737475767778798081828384858687888990919293949596979899";
+    int i = n;
+
+    for (; i >= 2; i -= 2) {
+        memcpy(o + i - 2, two + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (i == 1)
+        o[0] = (char)('0' + v % 10);
+}
+
 void kz_time_format(const kz_time *t, int digits_wanted, char buf[KZ_TIME_MAX])
 {
+    /* The date of the last call: log readers format the times of one day over and over. */
+    static _Thread_local int64_t last_days = INT64_MIN;
+    static _Thread_local char last_date[10];
     int64_t days = t->sec / 86400, rem = t->sec % 86400, y;
     unsigned mo, d;
-    int n;
+    int n, digits = digits_wanted > 9 ? 9 : digits_wanted;
 
     if (rem < 0) {
         rem += 86400;
         days--;
     }
-    civil_from_days(days, &y, &mo, &d);
-    n = snprintf(buf, KZ_TIME_MAX, "%04lld-%02u-%02uT%02u:%02u:%02u", (long long)y, mo, d,
-                 (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60));
-    if (n < 0 || n >= KZ_TIME_MAX - 12)
-        n = 19;
-    if (digits_wanted > 0) {
-        unsigned f = (unsigned)t->nsec;
-        int div = 9 - (digits_wanted > 9 ? 9 : digits_wanted);
-        for (int k = 0; k < div; k++)
-            f /= 10;
-        n += snprintf(buf + n, (size_t)(KZ_TIME_MAX - n), ".%0*u",
-                      digits_wanted > 9 ? 9 : digits_wanted, f);
+    if (days == last_days) {
+        memcpy(buf, last_date, 10);
+    } else {
+        civil_from_days(days, &y, &mo, &d);
+        if (y < 0 || y > 9999) {
+            n = snprintf(buf, KZ_TIME_MAX, "%04lld-%02u-%02uT%02u:%02u:%02u", (long long)y, mo, d,
+                         (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60));
+            /* No RFC 3339 form: the year as printf writes it, and the fraction when it fits. */
+            if (n < 0 || n > KZ_TIME_MAX - 2)
+                n = KZ_TIME_MAX - 2;
+            if (n + 1 + digits + 1 >= KZ_TIME_MAX)
+                digits = 0;
+            goto frac;
+        }
+        /* By hand: log readers format two timestamps a Zeek conn line, and snprintf took more
+         * time than the rest of the line. */
+        put_digits(buf, (unsigned)y, 4);
+        buf[4] = '-';
+        put_digits(buf + 5, mo, 2);
+        buf[7] = '-';
+        put_digits(buf + 8, d, 2);
+        memcpy(last_date, buf, 10);
+        last_days = days;
     }
-    snprintf(buf + n, (size_t)(KZ_TIME_MAX - n), "Z");
+    buf[10] = 'T';
+    put_digits(buf + 11, (unsigned)(rem / 3600), 2);
+    buf[13] = ':';
+    put_digits(buf + 14, (unsigned)(rem / 60 % 60), 2);
+    buf[16] = ':';
+    put_digits(buf + 17, (unsigned)(rem % 60), 2);
+    n = 19;
+frac:
+    if (digits > 0) {
+        unsigned f = (unsigned)t->nsec;
+        for (int k = 0; k < 9 - digits; k++)
+            f /= 10;
+        buf[n++] = '.';
+        put_digits(buf + n, f, digits);
+        n += digits;
+    }
+    buf[n++] = 'Z';
+    buf[n] = '\0';
 }

@@ -167,7 +167,7 @@ void kz__rec_port(kz_log_reader *r, bool src, const char *p, size_t n);
 void kz__rec_count(kz_log_reader *r, const char *path, const char *p, size_t n);
 /* network-traffic start and end of a connection seen from start to end (Zeek conn's ts and
  * duration, an EVE flow's start and end), as STIX timestamps; nothing when end < start or
- * either is outside the years 0000-9999. */
+ * either is outside the years 0000-9999. At most once a record (no duplicate check). */
 void kz__rec_span(kz_log_reader *r, const kz_time *start, const kz_time *end);
 /* A network-traffic protocol name, lower-cased. */
 void kz__rec_proto(kz_log_reader *r, const char *p, size_t n);

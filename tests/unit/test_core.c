@@ -79,6 +79,32 @@ static void test_time_format_and_compare(void **state)
     assert_int_equal(tparse("1900-03-01T00:00:00Z", &a, &err), KZ_OK);
     kz_time_format(&a, 0, buf);
     assert_string_equal(buf, "1900-03-01T00:00:00Z");
+    /* The day of the last call is kept: the same day again, then another, then the first. */
+    a = (kz_time){1704164645, 123456789, 9};
+    kz_time_format(&a, 6, buf);
+    assert_string_equal(buf, "2024-01-02T03:04:05.123456Z");
+    a.sec += 3600 * 20;
+    kz_time_format(&a, 6, buf);
+    assert_string_equal(buf, "2024-01-02T23:04:05.123456Z");
+    a.sec += 3600 * 4;
+    kz_time_format(&a, 1, buf);
+    assert_string_equal(buf, "2024-01-03T03:04:05.1Z");
+    a.sec -= 3600 * 24;
+    kz_time_format(&a, 12, buf); /* more than 9 digits: 9 */
+    assert_string_equal(buf, "2024-01-02T03:04:05.123456789Z");
+    /* The ends of four-digit years, and beyond them (years as printf writes them). */
+    a = (kz_time){-62167219200, 0, 0};
+    kz_time_format(&a, 3, buf);
+    assert_string_equal(buf, "0000-01-01T00:00:00.000Z");
+    a = (kz_time){253402300799, 999999999, 9};
+    kz_time_format(&a, 0, buf);
+    assert_string_equal(buf, "9999-12-31T23:59:59Z");
+    a.sec++;
+    kz_time_format(&a, 3, buf);
+    assert_string_equal(buf, "10000-01-01T00:00:00.999Z");
+    a = (kz_time){-62167219201, 0, 0};
+    kz_time_format(&a, 0, buf);
+    assert_string_equal(buf, "-001-12-31T23:59:59Z");
 }
 
 static void test_uuid_check_and_generate(void **state)
