@@ -398,6 +398,12 @@ kz__line_result kz__text_line(kz_log_reader *r, kz_sv line)
 
         if ((i = next_interesting(p, i, n)) == n)
             break;
+        /* A ':' alone ("sshd[52099]: ", every syslog line has one) is no value: decided here. */
+        if (p[i] == ':' && (i == done || !(cls[p[i - 1]] & C_TOK)) &&
+            (i + 1 == n || !(cls[p[i + 1]] & C_TOK))) {
+            i = done = i + 1;
+            continue;
+        }
         /* Find the token's ends and the classes of its bytes in the same two loops. */
         for (s = i; s > done && (cls[p[s - 1]] & C_TOK); s--) {
             any |= cls[p[s - 1]];
