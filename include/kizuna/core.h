@@ -92,6 +92,9 @@ void kz_buf_free(kz_buf *b);  /* frees the memory; the buffer can be used again 
 
 /* Whether s is valid UTF-8: no overlong forms, surrogates or code points past U+10FFFF. */
 bool kz_utf8_valid(const char *s, size_t n);
+/* The length of the valid UTF-8 character at p (avail >= 1 bytes there; 1 for ASCII), or 0 when
+ * the bytes there are not one by the rule above. */
+size_t kz_utf8_seq(const unsigned char *p, size_t avail);
 /* The length of the UTF-8 character whose lead byte is c (1 for anything that is no lead byte). */
 static inline size_t kz_utf8_char_len(unsigned char c)
 {
@@ -227,6 +230,78 @@ void kz_strlist_clear(kz_strlist *l);
 
 /* Frees the strings and the room; l is empty. */
 void kz_strlist_free(kz_strlist *l);
+
+/* ---- JSON read into a tape (src/core/jtape.c) ----------------------------------------------- */
+
+/*
+ * A JSON document read into a flat array of values (a "tape") for the hot paths that read
+ * millions of small documents (log lines, indicators) and want a few members of each: no
+ * allocation per value (the tape, its stack and the buffer of unescaped strings are kept and
+ * reused from one document to the next), strings without escapes left where they are in the
+ * input. jansson stays the library for everything else.
+ *
+ * It accepts exactly what json_loadb accepts (RFC 8259, and jansson's limits: integers in the
+ * range of a long long, reals that do not overflow a double, strings of valid UTF-8 without
+ * U+0000), nested at most max_depth deep; fuzz/fuzz_jtape.c holds it to that, value by value.
+ * With duplicate member names in an object the last one wins, as in jansson, unless
+ * KZ_JT_REJECT_DUPLICATES makes them an error (JSON_REJECT_DUPLICATES). Errors say the line,
+ * the column (in bytes, from 1) and what was expected.
+ *
+ * Values are named by their index on the tape (uint32_t): the document is 0, KZ_JT_NIL is "no
+ * value" and every accessor takes it (an absent member reads as an empty string, no number).
+ * Views returned point into the input or into the tape: valid until the next parse or free,
+ * and only while the input is.
+ */
+typedef struct kz_jtape kz_jtape;
+
+#define KZ_JT_NIL UINT32_MAX
+
+typedef enum {
+    KZ_JT_NONE = 0, /* KZ_JT_NIL */
+    KZ_JT_OBJECT,
+    KZ_JT_ARRAY,
+    KZ_JT_STRING,
+    KZ_JT_INT,
+    KZ_JT_REAL,
+    KZ_JT_TRUE,
+    KZ_JT_FALSE,
+    KZ_JT_NULL,
+} kz_jt_kind;
+
+enum {
+    KZ_JT_ANY = 1,               /* any value at the top, not only an object or an array */
+    KZ_JT_REJECT_DUPLICATES = 2, /* a member name twice in one object is an error */
+};
+
+/* A tape for documents nested at most max_depth deep (jansson's own limit is 2048); NULL when
+ * out of memory. kz_jtape_free accepts NULL. */
+kz_jtape *kz_jtape_new(size_t max_depth);
+void kz_jtape_free(kz_jtape *t);
+
+/* Reads p[0, n) (which must stay where it is while the tape is read). KZ_EINVAL with "line L,
+ * column C: ..." in err, KZ_ELIMIT past max_depth or 4 GiB, KZ_ENOMEM; after an error the tape
+ * holds no document. */
+KZ_NODISCARD kz_rc kz_jtape_parse(kz_jtape *t, const char *p, size_t n, unsigned flags,
+                                  kz_err *err);
+
+kz_jt_kind kz_jt_kind_of(const kz_jtape *t, uint32_t v);
+/* Members of an object (each name once) or elements of an array; 0 for anything else. */
+size_t kz_jt_len(const kz_jtape *t, uint32_t v);
+/* A string's bytes (unescaped), or the empty view when v is no string. */
+kz_sv kz_jt_str(const kz_jtape *t, uint32_t v);
+/* A number's text as written (an integer or a real), or the empty view. */
+kz_sv kz_jt_num_text(const kz_jtape *t, uint32_t v);
+/* True with *out when v is an integer. */
+bool kz_jt_int(const kz_jtape *t, uint32_t v, int64_t *out);
+/* The value of member `key` of object obj (the last, should the name be there twice). */
+uint32_t kz_jt_get(const kz_jtape *t, uint32_t obj, const char *key);
+/* Array elements in order: the first, then each one's next; KZ_JT_NIL after the last. */
+uint32_t kz_jt_elem_first(const kz_jtape *t, uint32_t arr);
+uint32_t kz_jt_elem_next(const kz_jtape *t, uint32_t arr, uint32_t elem);
+/* Object members in order, as their names (strings): the member's value is name + 1. A name
+ * given twice is seen once, at its last place. KZ_JT_NIL after the last. */
+uint32_t kz_jt_member_first(const kz_jtape *t, uint32_t obj);
+uint32_t kz_jt_member_next(const kz_jtape *t, uint32_t obj, uint32_t name);
 
 /* ---- memory (src/core/heap.c) -------------------------------------------------------------- */
 

@@ -12,36 +12,52 @@
 
 #include "kizuna/core.h"
 
+size_t kz_utf8_seq(const unsigned char *p, size_t avail)
+{
+    unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+    size_t len;
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4;
+    else
+        return 0;
+    /* Overlong three- and four-byte forms, surrogates and code points past U+10FFFF are told by
+     * the second byte. */
+    if (c == 0xE0)
+        lo = 0xA0;
+    else if (c == 0xED)
+        hi = 0x9F;
+    else if (c == 0xF0)
+        lo = 0x90;
+    else if (c == 0xF4)
+        hi = 0x8F;
+    if (avail < len || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    return len;
+}
+
 bool kz_utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
+    size_t i = 0, k;
 
     while (i < n) {
-        unsigned char c = p[i];
-        size_t k;
-        if (c < 0x80) {
+        if (p[i] < 0x80) {
             i++;
             continue;
         }
-        if (c >= 0xC2 && c <= 0xDF)
-            k = 1;
-        else if (c >= 0xE0 && c <= 0xEF)
-            k = 2;
-        else if (c >= 0xF0 && c <= 0xF4)
-            k = 3;
-        else
+        if ((k = kz_utf8_seq(p + i, n - i)) == 0)
             return false;
-        if (n - i <= k)
-            return false;
-        for (size_t j = 1; j <= k; j++)
-            if ((p[i + j] & 0xC0) != 0x80)
-                return false;
-        /* Overlong three- and four-byte forms, surrogates and code points past U+10FFFF. */
-        if ((c == 0xE0 && p[i + 1] < 0xA0) || (c == 0xED && p[i + 1] > 0x9F) ||
-            (c == 0xF0 && p[i + 1] < 0x90) || (c == 0xF4 && p[i + 1] > 0x8F))
-            return false;
-        i += k + 1;
+        i += k;
     }
     return true;
 }

@@ -51,6 +51,29 @@ static inline int kz_test_walk_json(const char *dir, void (*fn)(const char *path
     return n;
 }
 
+/* The whole of a file, NUL-terminated (*n bytes before the NUL), for the caller to free; NULL
+ * when it cannot be read. */
+static inline char *kz_test_slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long len = -1;
+
+    if (f != NULL && fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
+        fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)len + 1)) != NULL) {
+        if (fread(buf, 1, (size_t)len, f) == (size_t)len) {
+            buf[len] = '\0';
+            *n = (size_t)len;
+        } else {
+            free(buf);
+            buf = NULL;
+        }
+    }
+    if (f != NULL)
+        fclose(f);
+    return buf;
+}
+
 /*
  * Writes $KZ_SHARED_DATA/sub into out and returns true when that folder exists; false when the
  * shared data is absent, so that the caller can skip with a message.

@@ -1,6 +1,7 @@
 /*
  * test_core.c - the core module: RFC 3339 parsing both ways across each boundary, formatting,
- * UUID checks and generation (the UUIDv5 of a known name), checked integers, bounded buffers.
+ * UUID checks and generation (the UUIDv5 of a known name), checked integers, bounded buffers,
+ * and the JSON tape against jansson (its errors, duplicate names, the public data).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,9 +12,13 @@
 #include <string.h>
 
 #include <arpa/inet.h>
+#include <unistd.h>
+
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "kizuna/core.h"
+#include "kz_test.h"
 
 static kz_rc tparse(const char *s, kz_time *t, kz_err *err)
 {
@@ -336,6 +341,292 @@ static void test_parse_ipv4_is_inet_pton(void **state)
     assert_int_equal(took, 8 * 8 * 8 * 8); /* the eight valid pieces, in every position */
 }
 
+/* ---- the JSON tape ---- */
+
+/* The tape's value v as a jansson value (NULL on a kind it does not know). */
+static json_t *tape_to_json(const kz_jtape *t, uint32_t v)
+{
+    json_t *j = NULL;
+    int64_t i;
+
+    switch (kz_jt_kind_of(t, v)) {
+        case KZ_JT_OBJECT:
+            j = json_object();
+            for (uint32_t k = kz_jt_member_first(t, v); k != KZ_JT_NIL;
+                 k = kz_jt_member_next(t, v, k)) {
+                kz_sv name = kz_jt_str(t, k);
+                json_object_setn_new(j, name.p, name.n, tape_to_json(t, k + 1));
+            }
+            break;
+        case KZ_JT_ARRAY:
+            j = json_array();
+            for (uint32_t e = kz_jt_elem_first(t, v); e != KZ_JT_NIL; e = kz_jt_elem_next(t, v, e))
+                json_array_append_new(j, tape_to_json(t, e));
+            break;
+        case KZ_JT_STRING: {
+            kz_sv s = kz_jt_str(t, v);
+            j = json_stringn(s.p, s.n);
+            break;
+        }
+        case KZ_JT_INT:
+            assert_true(kz_jt_int(t, v, &i));
+            j = json_integer(i);
+            break;
+        case KZ_JT_REAL: {
+            kz_sv s = kz_jt_num_text(t, v);
+            char buf[64];
+            assert_true(s.n < sizeof buf);
+            memcpy(buf, s.p, s.n);
+            buf[s.n] = '\0';
+            j = json_real(strtod(buf, NULL));
+            break;
+        }
+        case KZ_JT_TRUE: j = json_true(); break;
+        case KZ_JT_FALSE: j = json_false(); break;
+        case KZ_JT_NULL: j = json_null(); break;
+        case KZ_JT_NONE: break;
+    }
+    return j;
+}
+
+static void test_jtape_reads_members_arrays_and_scalars(void **state)
+{
+    static const char doc[] =
+        " {\"s\": \"plain\", \"e\": \"a\\\"b\\\\c\\/d\\n\\u00e9\\ud83d\\ude00\", \"i\": -42,\n"
+        "  \"big\": -9223372036854775808, \"r\": 1.5e3, \"t\": true, \"f\": false, \"z\": null,\n"
+        "  \"o\": {\"a\": [1, [], {}, \"x\"]}, \"\": 0, \"k\\u0031\": 1} ";
+    kz_jtape *t = kz_jtape_new(16);
+    uint32_t o, a, e;
+    int64_t i;
+    kz_err err;
+    (void)state;
+
+    assert_non_null(t);
+    assert_int_equal(kz_jtape_parse(t, doc, sizeof doc - 1, 0, &err), KZ_OK);
+    assert_int_equal(kz_jt_kind_of(t, 0), KZ_JT_OBJECT);
+    assert_int_equal(kz_jt_len(t, 0), 11);
+    assert_true(kz_sv_eq_c(kz_jt_str(t, kz_jt_get(t, 0, "s")), "plain"));
+    assert_true(kz_sv_eq_c(kz_jt_str(t, kz_jt_get(t, 0, "e")),
+                           "a\"b\\c/d\n\xc3\xa9\xf0\x9f\x98\x80"));
+    assert_true(kz_jt_int(t, kz_jt_get(t, 0, "i"), &i));
+    assert_int_equal(i, -42);
+    assert_true(kz_jt_int(t, kz_jt_get(t, 0, "big"), &i));
+    assert_true(i == INT64_MIN);
+    assert_int_equal(kz_jt_kind_of(t, kz_jt_get(t, 0, "r")), KZ_JT_REAL);
+    assert_false(kz_jt_int(t, kz_jt_get(t, 0, "r"), &i));
+    assert_true(kz_sv_eq_c(kz_jt_num_text(t, kz_jt_get(t, 0, "r")), "1.5e3"));
+    assert_int_equal(kz_jt_kind_of(t, kz_jt_get(t, 0, "t")), KZ_JT_TRUE);
+    assert_int_equal(kz_jt_kind_of(t, kz_jt_get(t, 0, "f")), KZ_JT_FALSE);
+    assert_int_equal(kz_jt_kind_of(t, kz_jt_get(t, 0, "z")), KZ_JT_NULL);
+    assert_int_equal(kz_jt_kind_of(t, kz_jt_get(t, 0, "")), KZ_JT_INT);
+    assert_int_equal(kz_jt_kind_of(t, kz_jt_get(t, 0, "k1")), KZ_JT_INT); /* escaped name */
+    assert_int_equal(kz_jt_get(t, 0, "absent"), KZ_JT_NIL);
+    /* Absent values read as nothing, whatever is asked of them. */
+    assert_int_equal(kz_jt_kind_of(t, KZ_JT_NIL), KZ_JT_NONE);
+    assert_int_equal(kz_jt_str(t, KZ_JT_NIL).n, 0);
+    assert_int_equal(kz_jt_get(t, kz_jt_get(t, 0, "s"), "x"), KZ_JT_NIL);
+    assert_int_equal(kz_jt_elem_first(t, 0), KZ_JT_NIL);
+    /* Nested: the array's four elements in order, skipping over the containers. */
+    o = kz_jt_get(t, 0, "o");
+    a = kz_jt_get(t, o, "a");
+    assert_int_equal(kz_jt_len(t, a), 4);
+    e = kz_jt_elem_first(t, a);
+    assert_int_equal(kz_jt_kind_of(t, e), KZ_JT_INT);
+    e = kz_jt_elem_next(t, a, e);
+    assert_int_equal(kz_jt_kind_of(t, e), KZ_JT_ARRAY);
+    assert_int_equal(kz_jt_elem_first(t, e), KZ_JT_NIL);
+    e = kz_jt_elem_next(t, a, e);
+    assert_int_equal(kz_jt_kind_of(t, e), KZ_JT_OBJECT);
+    assert_int_equal(kz_jt_member_first(t, e), KZ_JT_NIL);
+    e = kz_jt_elem_next(t, a, e);
+    assert_true(kz_sv_eq_c(kz_jt_str(t, e), "x"));
+    assert_int_equal(kz_jt_elem_next(t, a, e), KZ_JT_NIL);
+    /* The members in order, the last one after "o" (whose value is a container). */
+    {
+        const char *names[] = {"s", "e", "i", "big", "r", "t", "f", "z", "o", "", "k1"};
+        size_t k = 0;
+        for (uint32_t m = kz_jt_member_first(t, 0); m != KZ_JT_NIL; m = kz_jt_member_next(t, 0, m))
+            assert_true(kz_sv_eq_c(kz_jt_str(t, m), names[k++]));
+        assert_int_equal(k, 11);
+    }
+    /* The tape is reused: a top-level scalar with KZ_JT_ANY, refused without. */
+    assert_int_equal(kz_jtape_parse(t, "\"x\"", 3, KZ_JT_ANY, &err), KZ_OK);
+    assert_true(kz_sv_eq_c(kz_jt_str(t, 0), "x"));
+    assert_int_equal(kz_jtape_parse(t, "\"x\"", 3, 0, &err), KZ_EINVAL);
+    assert_string_equal(err.msg, "line 1, column 1: expected '{' or '['");
+    kz_jtape_free(t);
+    kz_jtape_free(NULL);
+}
+
+static void test_jtape_rejects_with_line_column_and_what(void **state)
+{
+    static const struct {
+        const char *doc, *msg;
+    } bad[] = {
+        {"{\n  \"a\": 01}", "line 2, column 9: a number with a leading zero"},
+        {"[1.]", "line 1, column 4: expected a digit after '.' in a number"},
+        {"[1e+]", "line 1, column 5: expected a digit in a number's exponent"},
+        {"[-]", "line 1, column 3: expected a digit in a number"},
+        {"[9223372036854775808]", "line 1, column 2: an integer too large for 64 bits"},
+        {"[-9223372036854775809]", "line 1, column 2: an integer too large for 64 bits"},
+        {"[1e309]", "line 1, column 2: a real number too large for a double"},
+        {"[tru]", "line 1, column 2: expected a value (true, false or null?)"},
+        {"[nul", "line 1, column 2: expected a value (true, false or null?)"},
+        {"{\"a\" 1}", "line 1, column 6: expected ':' after a member name"},
+        {"{\"a\":1,}", "line 1, column 8: expected a member name (a string)"},
+        {"{1:2}", "line 1, column 2: expected a member name (a string)"},
+        {"[1,]", "line 1, column 4: expected a value"},
+        {"[1 2]", "line 1, column 4: expected ',' or ']' in an array"},
+        {"{\"a\":1 \"b\":2}", "line 1, column 8: expected ',' or '}' in an object"},
+        {"{} x", "line 1, column 4: expected the end of the document"},
+        {"[\"abc", "line 1, column 6: expected '\"' to end a string, found the end of the document"},
+        {"[", "line 1, column 2: expected a value, found the end of the document"},
+        {"", "line 1, column 1: expected '{' or '[', found the end of the document"},
+        {"[\"a\tb\"]", "line 1, column 4: a control character in a string (expected it escaped)"},
+        {"[\"\\x\"]", "line 1, column 3: an unknown escape in a string"},
+        {"[\"\\u12\"]", "line 1, column 3: expected four hex digits after \\u"},
+        {"[\"\\u0000\"]", "line 1, column 3: \\u0000 in a string (not allowed)"},
+        {"[\"\\udc00\"]", "line 1, column 3: a low surrogate \\u escape without a high one"},
+        {"[\"\\ud800x\"]", "line 1, column 3: a high surrogate \\u escape without a low one"},
+        {"[\"\\ud800\\u0041\"]", "line 1, column 3: a high surrogate \\u escape without a low one"},
+        {"[\"\xc0\xaf\"]", "line 1, column 3: invalid UTF-8 in a string"},
+        {"[\"\xed\xa0\x80\"]", "line 1, column 3: invalid UTF-8 in a string"},
+        {"[\"\xf4\x90\x80\x80\"]", "line 1, column 3: invalid UTF-8 in a string"},
+        {"[\"\xe3\x81\"]", "line 1, column 3: invalid UTF-8 in a string"},
+        {"[\"0123456789abcdef\xff\"]", "line 1, column 19: invalid UTF-8 in a string"},
+        {"[\"x\\n\xff\"]", "line 1, column 6: invalid UTF-8 in a string"},
+        {"\xef\xbb\xbf{}", "line 1, column 1: expected '{' or '['"},
+    };
+    kz_jtape *t = kz_jtape_new(8);
+    kz_err err;
+    (void)state;
+
+    assert_non_null(t);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        kz_rc rc = kz_jtape_parse(t, bad[i].doc, strlen(bad[i].doc), 0, &err);
+        json_error_t je;
+        json_t *j = json_loads(bad[i].doc, 0, &je);
+        if (rc != KZ_EINVAL || strcmp(err.msg, bad[i].msg) != 0)
+            fail_msg("%s: got %d \"%s\", expected \"%s\"", bad[i].doc, rc, err.msg, bad[i].msg);
+        if (j != NULL) /* jansson refuses each of them too */
+            fail_msg("jansson accepts %s", bad[i].doc);
+        assert_int_equal(kz_jt_kind_of(t, 0), KZ_JT_NONE); /* no document after an error */
+    }
+    kz_jtape_free(t);
+}
+
+static void test_jtape_duplicate_names_last_wins_or_are_refused(void **state)
+{
+    static const char few[] = "{\"a\":1,\"b\":{\"c\":1,\"c\":2},\"a\":3}";
+    /* Ten names, so the sorted check: k1 three times, once escaped. */
+    static const char many[] = "{\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,"
+                               "\"k1\":8,\"k8\":9,\"k\\u0031\":10}";
+    kz_jtape *t = kz_jtape_new(8);
+    uint32_t m;
+    int64_t i;
+    size_t n = 0;
+    kz_err err;
+    (void)state;
+
+    assert_non_null(t);
+    assert_int_equal(kz_jtape_parse(t, few, sizeof few - 1, 0, &err), KZ_OK);
+    assert_int_equal(kz_jt_len(t, 0), 2);
+    assert_true(kz_jt_int(t, kz_jt_get(t, 0, "a"), &i));
+    assert_int_equal(i, 3);
+    assert_true(kz_jt_int(t, kz_jt_get(t, kz_jt_get(t, 0, "b"), "c"), &i));
+    assert_int_equal(i, 2);
+    assert_int_equal(kz_jt_len(t, kz_jt_get(t, 0, "b")), 1);
+    /* Each name is seen once, at its last place: b, then a. */
+    m = kz_jt_member_first(t, 0);
+    assert_true(kz_sv_eq_c(kz_jt_str(t, m), "b"));
+    m = kz_jt_member_next(t, 0, m);
+    assert_true(kz_sv_eq_c(kz_jt_str(t, m), "a"));
+    assert_int_equal(kz_jt_member_next(t, 0, m), KZ_JT_NIL);
+    assert_int_equal(kz_jtape_parse(t, few, sizeof few - 1, KZ_JT_REJECT_DUPLICATES, &err),
+                     KZ_EINVAL);
+    assert_string_equal(err.msg, "line 1, column 12: an object with the member name \"c\" twice");
+
+    assert_int_equal(kz_jtape_parse(t, many, sizeof many - 1, 0, &err), KZ_OK);
+    assert_int_equal(kz_jt_len(t, 0), 8);
+    assert_true(kz_jt_int(t, kz_jt_get(t, 0, "k1"), &i));
+    assert_int_equal(i, 10);
+    for (m = kz_jt_member_first(t, 0); m != KZ_JT_NIL; m = kz_jt_member_next(t, 0, m))
+        n++;
+    assert_int_equal(n, 8);
+    assert_int_equal(kz_jtape_parse(t, many, sizeof many - 1, KZ_JT_REJECT_DUPLICATES, &err),
+                     KZ_EINVAL);
+    assert_non_null(strstr(err.msg, "line 1, column 1: an object with the member name \"k1\" twice"));
+    kz_jtape_free(t);
+}
+
+static void test_jtape_depth_limit(void **state)
+{
+    char doc[64];
+    kz_jtape *t = kz_jtape_new(4);
+    kz_err err;
+    (void)state;
+
+    assert_non_null(t);
+    strcpy(doc, "[[[[1]]]]");
+    assert_int_equal(kz_jtape_parse(t, doc, strlen(doc), 0, &err), KZ_OK);
+    strcpy(doc, "[[[[[1]]]]]");
+    assert_int_equal(kz_jtape_parse(t, doc, strlen(doc), 0, &err), KZ_ELIMIT);
+    assert_string_equal(err.msg, "line 1, column 5: JSON nested deeper than the limit of 4");
+    strcpy(doc, "[{\"a\":[{\"b\":1}]}]");
+    assert_int_equal(kz_jtape_parse(t, doc, strlen(doc), 0, &err), KZ_OK);
+    kz_jtape_free(t);
+}
+
+/* Every JSON document of the public data (ATT&CK, CSAF, CVE records, KEV) reads as jansson
+ * reads it, value for value. */
+static void jtape_same_as_jansson(const char *path, void *arg)
+{
+    kz_jtape *t = arg;
+    json_error_t je;
+    json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je), *mine;
+    size_t n = 0;
+    char *doc = kz_test_slurp(path, &n);
+    kz_err err;
+
+    assert_non_null(doc);
+    if (j == NULL) {
+        assert_int_not_equal(kz_jtape_parse(t, doc, n, KZ_JT_REJECT_DUPLICATES, &err),
+                             KZ_OK);
+    } else {
+        if (kz_jtape_parse(t, doc, n, KZ_JT_REJECT_DUPLICATES, &err) != KZ_OK)
+            fail_msg("%s: %s", path, err.msg);
+        mine = tape_to_json(t, 0);
+        if (!json_equal(mine, j))
+            fail_msg("%s: the tape reads it differently", path);
+        json_decref(mine);
+    }
+    json_decref(j);
+    free(doc);
+}
+
+static void test_jtape_reads_the_public_data_as_jansson_does(void **state)
+{
+    const char *data = getenv("KZ_SHARED_DATA");
+    static const char *dirs[] = {"attack", "csaf-ics", "cve5", "kev"};
+    char dir[4096];
+    kz_jtape *t = kz_jtape_new(2048);
+    int files = 0;
+    (void)state;
+
+    if (data == NULL || access(data, R_OK) != 0) {
+        kz_jtape_free(t);
+        skip(); /* ../shared/data is absent: nothing public to read */
+    }
+    assert_non_null(t);
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        snprintf(dir, sizeof dir, "%s/%s", data, dirs[i]);
+        files += kz_test_walk_json(dir, jtape_same_as_jansson, t);
+    }
+    print_message("the JSON tape read %d public JSON documents as jansson does\n", files);
+    assert_true(files > 0);
+    kz_jtape_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -352,6 +643,11 @@ int main(void)
         cmocka_unit_test(test_utf8_valid_rejects_overlong_surrogates_and_past_max),
         cmocka_unit_test(test_utf8_nfc_composes_and_leaves_normal_text_alone),
         cmocka_unit_test(test_parse_ipv4_is_inet_pton),
+        cmocka_unit_test(test_jtape_reads_members_arrays_and_scalars),
+        cmocka_unit_test(test_jtape_rejects_with_line_column_and_what),
+        cmocka_unit_test(test_jtape_duplicate_names_last_wins_or_are_refused),
+        cmocka_unit_test(test_jtape_depth_limit),
+        cmocka_unit_test(test_jtape_reads_the_public_data_as_jansson_does),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -79,21 +79,10 @@ static void import_failing(const char *xml, const char *file, kz_rc fail_with, r
 /* Reads a whole file into a new NUL-terminated buffer; *n gets its length. */
 static char *slurp(const char *path, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long len = -1;
+    char *buf = kz_test_slurp(path, n);
 
-    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 ||
-        fseek(f, 0, SEEK_SET) != 0) {
+    if (buf == NULL)
         fail_msg("cannot read %s", path);
-        return NULL;
-    }
-    buf = malloc((size_t)len + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
-    buf[len] = '\0';
-    fclose(f);
-    *n = (size_t)len;
     return buf;
 }
 

@@ -557,21 +557,12 @@ static void test_parse_refuses_what_it_cannot_read(void **state)
 
 static kz_vfmt detect_file(const char *path)
 {
-    FILE *fp = fopen(path, "rb");
-    char *buf;
-    long n;
+    size_t n = 0;
+    char *buf = kz_test_slurp(path, &n);
     kz_vfmt f;
 
-    assert_non_null(fp);
-    assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-    n = ftell(fp);
-    assert_true(n >= 0);
-    rewind(fp);
-    buf = malloc((size_t)n + 1);
     assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-    fclose(fp);
-    f = kz_vuln_detect(buf, (size_t)n);
+    f = kz_vuln_detect(buf, n);
     free(buf);
     return f;
 }
