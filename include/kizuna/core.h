@@ -245,7 +245,8 @@ void kz_strlist_free(kz_strlist *l);
  * U+0000), nested at most max_depth deep; fuzz/fuzz_jtape.c holds it to that, value by value.
  * With duplicate member names in an object the last one wins, as in jansson, unless
  * KZ_JT_REJECT_DUPLICATES makes them an error (JSON_REJECT_DUPLICATES). Errors say the line,
- * the column (in bytes, from 1) and what was expected.
+ * the column (in bytes, from 1; the column alone in a document of one line) and what was
+ * expected.
  *
  * Values are named by their index on the tape (uint32_t): the document is 0, KZ_JT_NIL is "no
  * value" and every accessor takes it (an absent member reads as an empty string, no number).
@@ -279,7 +280,7 @@ kz_jtape *kz_jtape_new(size_t max_depth);
 void kz_jtape_free(kz_jtape *t);
 
 /* Reads p[0, n) (which must stay where it is while the tape is read). KZ_EINVAL with "line L,
- * column C: ..." in err, KZ_ELIMIT past max_depth or 4 GiB, KZ_ENOMEM; after an error the tape
+ * column C: ..." (or "column C: ...") in err, KZ_ELIMIT past max_depth or 4 GiB, KZ_ENOMEM; after an error the tape
  * holds no document. */
 KZ_NODISCARD kz_rc kz_jtape_parse(kz_jtape *t, const char *p, size_t n, unsigned flags,
                                   kz_err *err);

@@ -119,6 +119,24 @@ KZ_NODISCARD kz_rc kz_index_new(const kz_limits *lim, kz_index **out, kz_err *er
 KZ_NODISCARD kz_rc kz_index_add(kz_index *ix, const json_t *indicator, const kz_time *now,
                                 bool *added, kz_err *err);
 
+/* What kz_index_add_text found in its text. */
+typedef enum {
+    KZ_IX_NOT_JSON,      /* not one JSON object (or a member name twice): KZ_EINVAL */
+    KZ_IX_NOT_INDICATOR, /* JSON, but not an object of type "indicator": KZ_OK, nothing added */
+    KZ_IX_INDICATOR,     /* an indicator: as kz_index_add */
+} kz_index_text_kind;
+
+/*
+ * kz_index_add for an object's JSON text, read with the JSON tape (core.h) instead of a jansson
+ * value: the way to load indicators by the million (the text need not outlive the call). The
+ * text must be one JSON object without a member name twice (as kz_element_parse requires);
+ * *kind says what it was. For KZ_IX_NOT_JSON err says the column (or line and column) and what
+ * was expected.
+ */
+KZ_NODISCARD kz_rc kz_index_add_text(kz_index *ix, const char *text, size_t n,
+                                     const kz_time *now, kz_index_text_kind *kind, bool *added,
+                                     kz_err *err);
+
 /* Compiles the index (the Vectorscan database) after the last kz_index_add. */
 KZ_NODISCARD kz_rc kz_index_build(kz_index *ix, kz_err *err);
 

@@ -52,21 +52,69 @@ typedef struct {
     uint64_t seen, active, bad;
 } load_ctx;
 
-static void add_indicator(load_ctx *lc, const json_t *obj, const char *where)
-{
-    const char *type = json_string_value(json_object_get(obj, "type"));
-    bool added = false;
-    kz_err err;
+/* Where an indicator's text came from, for messages: a file's element or a stored object. */
+typedef struct {
+    const char *path;
+    const kz_reader *r; /* and w: the element of the file */
+    const kz_where *w;
+    kz_sv id; /* or the stored object's id */
+} origin;
 
-    if (type == NULL || strcmp(type, "indicator") != 0)
-        return;
-    lc->seen++;
-    if (kz_index_add(lc->ix, obj, &lc->now, &added, &err) != KZ_OK) {
-        lc->bad++;
-        fprintf(stderr, "kizuna: scan: %s: %s (skipped)\n", where, err.msg);
+/* "FILE: objects[3]" or the stored id (only made when there is something to say). */
+static void origin_name(const origin *o, char *buf, size_t cap)
+{
+    char label[64];
+
+    if (o->r == NULL) {
+        snprintf(buf, cap, "%.*s", (int)o->id.n, o->id.p);
         return;
     }
-    lc->active += added;
+    kz_reader_label(o->r, o->w, label, sizeof label);
+    snprintf(buf, cap, "%s: %s", o->path, label);
+}
+
+/* Adds the object whose JSON text is text[0, n) when it is an indicator. A text that is not JSON
+ * is reported with jansson's reading of it (which refuses the same texts as the tape) for its
+ * line and column in the file. */
+static void add_indicator(load_ctx *lc, const char *text, size_t n, const origin *o)
+{
+    kz_index_text_kind kind;
+    bool added = false;
+    char where[400];
+    kz_err err;
+    kz_rc rc = kz_index_add_text(lc->ix, text, n, &lc->now, &kind, &added, &err);
+
+    if (kind == KZ_IX_NOT_INDICATOR || (kind == KZ_IX_INDICATOR && rc == KZ_OK)) {
+        lc->seen += kind == KZ_IX_INDICATOR;
+        lc->active += added;
+        return;
+    }
+    origin_name(o, where, sizeof where);
+    if (kind == KZ_IX_NOT_JSON && rc != KZ_ENOMEM) {
+        char label[64];
+        kz_element_ctx ectx = {o->path, label, o->w ? o->w->line : 0};
+        kz_buf min;
+        json_t *obj = NULL;
+        kz_err jerr;
+        kz_buf_init(&min, 0);
+        if (o->r != NULL) {
+            kz_reader_label(o->r, o->w, label, sizeof label);
+            if (kz_element_parse(text, n, &ectx, &min, &obj, &jerr) != KZ_EINVAL)
+                jerr.msg[0] = '\0'; /* jansson's lost NUL (core.h): the tape's message */
+        } else {
+            jerr.msg[0] = '\0';
+        }
+        if (jerr.msg[0] != '\0')
+            cli_error("scan: %s", jerr.msg);
+        else
+            cli_error("scan: %s: %s", where, err.msg);
+        json_decref(obj);
+        kz_buf_free(&min);
+        return;
+    }
+    lc->seen++;
+    lc->bad++;
+    fprintf(stderr, "kizuna: scan: %s: %s (skipped)\n", where, err.msg);
 }
 
 static int load_file(cli_ctx *c, load_ctx *lc, const char *path)
@@ -88,10 +136,9 @@ static int load_file(cli_ctx *c, load_ctx *lc, const char *path)
     for (;;) {
         const char *text;
         size_t len;
-        json_t *obj = NULL;
         kz_where w;
-        char label[64], where[400];
-        kz_rc rc = kz_reader_next(r, &text, &len, &obj, &w, &err);
+        origin o = {path, r, &w, {NULL, 0}};
+        kz_rc rc = kz_reader_next_raw(r, &text, &len, &w, &err);
 
         if (rc == KZ_ENOTFOUND)
             break;
@@ -102,10 +149,7 @@ static int load_file(cli_ctx *c, load_ctx *lc, const char *path)
             code = EXIT_ENV;
             break;
         }
-        kz_reader_label(r, &w, label, sizeof label);
-        snprintf(where, sizeof where, "%s: %s", path, label);
-        add_indicator(lc, obj, where);
-        json_decref(obj);
+        add_indicator(lc, text, len, &o);
     }
 out:
     kz_reader_free(r);
@@ -116,16 +160,9 @@ out:
 
 static kz_rc load_row(void *ctx, const kz_row *row)
 {
-    load_ctx *lc = ctx;
-    json_error_t je;
-    json_t *obj = json_loadb(row->text.p, row->text.n, 0, &je);
-    char where[200];
+    origin o = {NULL, NULL, NULL, row->id};
 
-    if (obj == NULL)
-        return KZ_OK; /* stored text is JSON by construction */
-    snprintf(where, sizeof where, "%.*s", (int)row->id.n, row->id.p);
-    add_indicator(lc, obj, where);
-    json_decref(obj);
+    add_indicator(ctx, row->text.p, row->text.n, &o);
     return KZ_OK;
 }
 

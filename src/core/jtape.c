@@ -16,8 +16,9 @@
  * Strings without a backslash are views of the input; the others are unescaped into the tape's
  * buffer (tokens keep offsets, so the buffer may move while it grows). The fast path looks at 16
  * bytes at a time for the quote, a backslash, a control byte or a byte >= 0x80 (then checked
- * as a UTF-8 sequence). Duplicate member names are found when their object closes: a few names
- * are compared pairwise, more are sorted (never hashed, so hostile names cannot make it slow).
+ * as a UTF-8 sequence). Duplicate member names are found when their object closes: up to 16
+ * names are compared pairwise, more are sorted (never hashed, so hostile names cannot make it
+ * slow).
  */
 #include <errno.h>
 #include <math.h>
@@ -83,10 +84,13 @@ void kz_jtape_free(kz_jtape *t)
 
 /* ---- errors --------------------------------------------------------------------------------- */
 
-/* An error at byte pos: its line and column (bytes, from 1), then what was expected. */
+/* An error at byte pos: its line and column (bytes, from 1; the column alone in a document of
+ * one line, as a log line or a JSON-lines record is), then what was expected. */
 static kz_rc syntax(const kz_jtape *t, size_t pos, const char *what, kz_err *err)
 {
     size_t line = 1, col = 1;
+    const char *end = pos >= t->n ? "" : NULL;
+    char where[64];
 
     for (size_t i = 0; i < pos && i < t->n; i++) {
         if (t->in[i] == '\n') {
@@ -96,10 +100,13 @@ static kz_rc syntax(const kz_jtape *t, size_t pos, const char *what, kz_err *err
             col++;
         }
     }
-    if (pos >= t->n)
-        return kz_fail(err, KZ_EINVAL, "line %zu, column %zu: %s, found the end of the document",
-                       line, col, what);
-    return kz_fail(err, KZ_EINVAL, "line %zu, column %zu: %s", line, col, what);
+    if (line == 1 && (pos >= t->n || memchr(t->in + pos, '\n', t->n - pos) == NULL))
+        snprintf(where, sizeof where, "column %zu", col);
+    else
+        snprintf(where, sizeof where, "line %zu, column %zu", line, col);
+    if (end != NULL)
+        return kz_fail(err, KZ_EINVAL, "%s: %s, found the end of the document", where, what);
+    return kz_fail(err, KZ_EINVAL, "%s: %s", where, what);
 }
 
 /* ---- pieces --------------------------------------------------------------------------------- */
@@ -418,15 +425,19 @@ static bool same_name(const kz_jtape *t, uint32_t a, uint32_t b)
     return x.n == y.n && memcmp(x.p, y.p, x.n) == 0;
 }
 
+/* Objects of up to this many members have their names compared pairwise (at most 120 length
+ * compares), larger ones sorted. */
+#define PAIRWISE 16
+
 /* A name given again in object `obj` (just closed, `count` members): an error with
  * KZ_JT_REJECT_DUPLICATES, else every earlier one is marked so that the last one wins. */
 static kz_rc names_check(kz_jtape *t, uint32_t obj, uint32_t count, unsigned flags, kz_err *err)
 {
-    uint32_t *v, small[8], nv = 0, dups = 0;
+    uint32_t *v, small[PAIRWISE], nv = 0, dups = 0;
 
     if (count < 2)
         return KZ_OK;
-    if (count <= 8) {
+    if (count <= PAIRWISE) {
         v = small;
     } else {
         if (t->capnames < count) {
@@ -440,7 +451,7 @@ static kz_rc names_check(kz_jtape *t, uint32_t obj, uint32_t count, unsigned fla
     }
     for (uint32_t i = obj + 1; i < t->ntok; i = t->tok[i + 1].next)
         v[nv++] = i;
-    if (nv <= 8) {
+    if (nv <= PAIRWISE) {
         for (uint32_t a = 0; a < nv; a++)
             for (uint32_t b = a + 1; b < nv; b++)
                 if (!(t->tok[v[a]].flags & T_SHADOW) && same_name(t, v[a], v[b])) {

@@ -166,78 +166,132 @@ out:
     return rc;
 }
 
-/* A string property of obj, or NULL when absent or not a string. */
-static const char *str_prop(const json_t *obj, const char *name, size_t *n)
+/* A property of an indicator as the index reads it: absent, a string, or something else. */
+typedef struct {
+    enum { P_ABSENT, P_STRING, P_OTHER, P_TRUE, P_FALSE } state;
+    kz_sv s;
+} ind_prop;
+
+/* The properties the index reads, from jansson (props_json) or the tape (props_tape). */
+typedef struct {
+    bool object;
+    ind_prop type, id, name, pattern, pattern_type, valid_from, valid_until, revoked;
+} ind_props;
+
+static ind_prop prop_json(const json_t *obj, const char *name)
 {
     const json_t *v = json_object_get(obj, name);
 
-    if (!json_is_string(v))
-        return NULL;
-    if (n != NULL)
-        *n = json_string_length(v);
-    return json_string_value(v);
+    if (v == NULL)
+        return (ind_prop){P_ABSENT, {"", 0}};
+    if (json_is_string(v))
+        return (ind_prop){P_STRING, {json_string_value(v), json_string_length(v)}};
+    return (ind_prop){json_is_true(v) ? P_TRUE : json_is_false(v) ? P_FALSE : P_OTHER, {"", 0}};
+}
+
+static void props_json(const json_t *in, ind_props *p)
+{
+    p->object = json_is_object(in);
+    p->type = prop_json(in, "type");
+    p->id = prop_json(in, "id");
+    p->name = prop_json(in, "name");
+    p->pattern = prop_json(in, "pattern");
+    p->pattern_type = prop_json(in, "pattern_type");
+    p->valid_from = prop_json(in, "valid_from");
+    p->valid_until = prop_json(in, "valid_until");
+    p->revoked = prop_json(in, "revoked");
+}
+
+/* The members of the tape's object in one pass (a name given twice was refused). */
+static void props_tape(const kz_jtape *t, ind_props *p)
+{
+    static const struct {
+        const char *name;
+        size_t len, off;
+    } want[] = {
+#define WANT(m) {#m, sizeof #m - 1, offsetof(ind_props, m)}
+        WANT(type),         WANT(id),          WANT(name),        WANT(pattern),
+        WANT(pattern_type), WANT(valid_from), WANT(valid_until), WANT(revoked),
+#undef WANT
+    };
+
+    memset(p, 0, sizeof *p);
+    p->object = kz_jt_kind_of(t, 0) == KZ_JT_OBJECT;
+    for (uint32_t m = kz_jt_member_first(t, 0); m != KZ_JT_NIL; m = kz_jt_member_next(t, 0, m)) {
+        kz_sv name = kz_jt_str(t, m);
+        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+            if (name.n == want[i].len && memcmp(name.p, want[i].name, name.n) == 0) {
+                ind_prop *q = (ind_prop *)(void *)((char *)p + want[i].off);
+                kz_jt_kind k = kz_jt_kind_of(t, m + 1);
+                q->s = kz_jt_str(t, m + 1);
+                q->state = k == KZ_JT_STRING ? P_STRING
+                           : k == KZ_JT_TRUE ? P_TRUE
+                           : k == KZ_JT_FALSE ? P_FALSE
+                                              : P_OTHER;
+                break;
+            }
+        }
+    }
 }
 
 /* Reads the timestamp property `name` into *t; *has false when it is absent. */
-static kz_rc time_prop(const json_t *obj, const char *name, const char *id, bool *has, kz_time *t,
+static kz_rc time_prop(const ind_prop *v, const char *name, kz_sv id, bool *has, kz_time *t,
                        kz_err *err)
 {
-    const json_t *v = json_object_get(obj, name);
     kz_rc rc = KZ_OK;
 
-    *has = v != NULL;
-    if (v == NULL)
+    *has = v->state != P_ABSENT;
+    if (!*has)
         goto out;
-    if (!json_is_string(v)) {
-        rc = kz_fail(err, KZ_EINVAL, "%s: %s: expected a timestamp string", id, name);
+    if (v->state != P_STRING) {
+        rc = kz_fail(err, KZ_EINVAL, "%.*s: %s: expected a timestamp string", (int)id.n, id.p,
+                     name);
         goto out;
     }
-    if ((rc = kz_time_parse((kz_sv){json_string_value(v), json_string_length(v)}, t, err)) != KZ_OK)
-        kz_err_prefix(err, "%s: %s", id, name);
+    if ((rc = kz_time_parse(v->s, t, err)) != KZ_OK)
+        kz_err_prefix(err, "%.*s: %s", (int)id.n, id.p, name);
 out:
     return rc;
 }
 
 /* Checks the indicator's shape and whether it is active at now (*active). */
-static kz_rc check_indicator(const json_t *in, const kz_time *now, bool *active, kz_err *err)
+static kz_rc check_indicator(const ind_props *p, const kz_time *now, bool *active, kz_err *err)
 {
-    const char *type = str_prop(in, "type", NULL), *id = str_prop(in, "id", NULL);
-    const char *ptype;
-    const json_t *revoked;
+    kz_sv id = p->id.s;
     kz_time t;
     bool has;
     kz_rc rc = KZ_EINVAL;
 
     *active = false;
-    if (!json_is_object(in) || type == NULL || strcmp(type, "indicator") != 0) {
+    if (!p->object || p->type.state != P_STRING || !kz_sv_eq_c(p->type.s, "indicator")) {
         kz_fail(err, rc, "expected an object of type \"indicator\"");
         goto out;
     }
-    if (id == NULL || strncmp(id, "indicator--", 11) != 0) {
+    if (p->id.state != P_STRING || !kz_sv_starts(id, "indicator--")) {
         kz_fail(err, rc, "indicator: id: expected \"indicator--<uuid>\"");
         goto out;
     }
-    if (str_prop(in, "pattern", NULL) == NULL) {
-        kz_fail(err, rc, "%s: pattern: expected a string", id);
+    if (p->pattern.state != P_STRING) {
+        kz_fail(err, rc, "%.*s: pattern: expected a string", (int)id.n, id.p);
         goto out;
     }
-    revoked = json_object_get(in, "revoked");
-    if (revoked != NULL && !json_is_boolean(revoked)) {
-        kz_fail(err, rc, "%s: revoked: expected true or false", id);
+    if (p->revoked.state != P_ABSENT && p->revoked.state != P_TRUE &&
+        p->revoked.state != P_FALSE) {
+        kz_fail(err, rc, "%.*s: revoked: expected true or false", (int)id.n, id.p);
         goto out;
     }
     /* STIX 2.0 indicators have no pattern_type: their patterns are STIX patterns. */
-    ptype = str_prop(in, "pattern_type", NULL);
-    if (json_object_get(in, "pattern_type") != NULL && ptype == NULL) {
-        kz_fail(err, rc, "%s: pattern_type: expected a string", id);
+    if (p->pattern_type.state != P_ABSENT && p->pattern_type.state != P_STRING) {
+        kz_fail(err, rc, "%.*s: pattern_type: expected a string", (int)id.n, id.p);
         goto out;
     }
-    if ((rc = time_prop(in, "valid_from", id, &has, &t, err)) != KZ_OK)
+    if ((rc = time_prop(&p->valid_from, "valid_from", id, &has, &t, err)) != KZ_OK)
         goto out;
-    if (json_is_true(revoked) || (ptype != NULL && strcmp(ptype, "stix") != 0) ||
+    if (p->revoked.state == P_TRUE ||
+        (p->pattern_type.state == P_STRING && !kz_sv_eq_c(p->pattern_type.s, "stix")) ||
         (has && kz_time_cmp(&t, now) > 0))
         goto out; /* not active: skipped */
-    if ((rc = time_prop(in, "valid_until", id, &has, &t, err)) != KZ_OK)
+    if ((rc = time_prop(&p->valid_until, "valid_until", id, &has, &t, err)) != KZ_OK)
         goto out;
     *active = !has || kz_time_cmp(&t, now) > 0;
 out:
@@ -272,15 +326,15 @@ static bool uuid_of(const char *id, size_t n, unsigned char u[16])
     return true;
 }
 
-kz_rc kz_index_add(kz_index *ix, const json_t *indicator, const kz_time *now, bool *added,
-                   kz_err *err)
+/* Adds the indicator whose properties are p (see kz_index_add). */
+static kz_rc add_props(kz_index *ix, const ind_props *p, const kz_time *now, bool *added,
+                       kz_err *err)
 {
     unsigned char uuid[16];
     kz_pattern *pat = NULL;
     kz_ix_ind *ind;
     kz_ix_eval ev;
-    const char *id, *name, *text;
-    size_t idn = 0, namen = 0, textn = 0;
+    kz_sv id, name;
     bool active, indexable;
     uint32_t at;
     kz_rc rc;
@@ -290,14 +344,12 @@ kz_rc kz_index_add(kz_index *ix, const json_t *indicator, const kz_time *now, bo
         rc = kz_fail(err, KZ_EUSAGE, "kz_index_add after kz_index_build, or the index is full");
         goto out;
     }
-    if ((rc = check_indicator(indicator, now, &active, err)) != KZ_OK || !active)
+    if ((rc = check_indicator(p, now, &active, err)) != KZ_OK || !active)
         goto out;
-    id = str_prop(indicator, "id", &idn);
-    text = str_prop(indicator, "pattern", &textn);
-    if ((name = str_prop(indicator, "name", &namen)) == NULL)
-        name = "";
-    if ((rc = kz_pattern_parse((kz_sv){text, textn}, &ix->lim, &pat, err)) != KZ_OK) {
-        kz_err_prefix(err, "%s: pattern", id);
+    id = p->id.s;
+    name = p->name.state == P_STRING ? p->name.s : (kz_sv){"", 0};
+    if ((rc = kz_pattern_parse(p->pattern.s, &ix->lim, &pat, err)) != KZ_OK) {
+        kz_err_prefix(err, "%.*s: pattern", (int)id.n, id.p);
         goto out;
     }
     ix->atoms.n = 0;
@@ -311,11 +363,11 @@ kz_rc kz_index_add(kz_index *ix, const json_t *indicator, const kz_time *now, bo
     at = (uint32_t)ix->nind;
     ind = &ix->ind[at];
     memset(ind, 0, sizeof *ind);
-    if (uuid_of(id, idn, uuid)) { /* 16 bytes where the text takes 48 */
-        ind->id = kz_ix_arena_dup2(ix, (const char *)uuid, sizeof uuid, name, namen);
+    if (uuid_of(id.p, id.n, uuid)) { /* 16 bytes where the text takes 48 */
+        ind->id = kz_ix_arena_dup2(ix, (const char *)uuid, sizeof uuid, name.p, name.n);
         ind->flags |= IND_UUID;
     } else {
-        ind->id = kz_ix_arena_dup2(ix, id, idn, name, namen);
+        ind->id = kz_ix_arena_dup2(ix, id.p, id.n, name.p, name.n);
     }
     if (ind->id == NULL)
         goto out;
@@ -332,7 +384,8 @@ kz_rc kz_index_add(kz_index *ix, const json_t *indicator, const kz_time *now, bo
     }
     for (size_t i = 0; indexable && i < ix->atoms.n; i++)
         if ((rc = kz_ix_atom_add(ix, &ix->atoms.v[i], at)) != KZ_OK) {
-            kz_fail(err, rc, "%s: indexing the pattern failed (%s)", id, kz_rc_str(rc));
+            kz_fail(err, rc, "%.*s: indexing the pattern failed (%s)", (int)id.n, id.p,
+                    kz_rc_str(rc));
             goto out;
         }
     if (indexable && kz_ix_pattern_sure(pat)) { /* no window either: one observation */
@@ -350,6 +403,35 @@ out:
         kz_fail(err, rc, "out of memory");
     kz_pattern_free(pat);
     return rc;
+}
+
+kz_rc kz_index_add(kz_index *ix, const json_t *indicator, const kz_time *now, bool *added,
+                   kz_err *err)
+{
+    ind_props p;
+
+    props_json(indicator, &p);
+    return add_props(ix, &p, now, added, err);
+}
+
+kz_rc kz_index_add_text(kz_index *ix, const char *text, size_t n, const kz_time *now,
+                        kz_index_text_kind *kind, bool *added, kz_err *err)
+{
+    ind_props p;
+    kz_rc rc;
+
+    *kind = KZ_IX_NOT_JSON;
+    *added = false;
+    if (ix->tape == NULL && (ix->tape = kz_jtape_new(ix->lim.json_depth)) == NULL)
+        return kz_fail(err, KZ_ENOMEM, "out of memory");
+    if ((rc = kz_jtape_parse(ix->tape, text, n, KZ_JT_REJECT_DUPLICATES, err)) != KZ_OK)
+        return rc == KZ_ELIMIT ? KZ_EINVAL : rc;
+    props_tape(ix->tape, &p);
+    *kind = KZ_IX_NOT_INDICATOR;
+    if (!p.object || p.type.state != P_STRING || !kz_sv_eq_c(p.type.s, "indicator"))
+        return KZ_OK;
+    *kind = KZ_IX_INDICATOR;
+    return add_props(ix, &p, now, added, err);
 }
 
 /* Whether PCRE2 (the evaluator's engine) accepts a MATCHES expression. */
@@ -528,6 +610,8 @@ kz_rc kz_index_build(kz_index *ix, kz_err *err)
         if (ix->ind[i].flags & IND_FULL)
             ix->full[ix->nfull++] = (uint32_t)i;
     free(ix->atoms.v);
+    kz_jtape_free(ix->tape); /* no more kz_index_add_text */
+    ix->tape = NULL;
     ix->atoms = (kz_ix_atoms){NULL, 0, 0};
     ix->built = true;
     rc = KZ_OK;
@@ -573,6 +657,7 @@ void kz_index_free(kz_index *ix)
     free(ix->v4_16);
     free(ix->v4_24);
     free(ix->atoms.v);
+    kz_jtape_free(ix->tape);
     free(ix);
 }
 

@@ -177,6 +177,7 @@ typedef struct {
 
 struct kz_index {
     kz_limits lim;
+    kz_jtape *tape; /* kz_index_add_text's reading of one indicator */
     kz_ix_chunk *arena;
     kz_ix_ind *ind;
     size_t nind, capind;

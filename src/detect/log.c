@@ -78,7 +78,8 @@ void kz_log_free(kz_log_reader *r)
         inflateEnd(&r->zs);
     if (r->own_fd && r->fd >= 0)
         close(r->fd);
-    json_decref(r->doc);
+    kz_jtape_free(r->tape);
+    kz_buf_free(&r->logname);
     kz_buf_free(&r->arena);
     kz_buf_free(&r->unesc);
     free(r->zin);
@@ -412,6 +413,7 @@ static kz_rc reader_new(const char *name, kz_log_format f, const kz_limits *lim,
     memcpy(r->zeek.unset, "-", sizeof "-");
     kz_buf_init(&r->arena, r->line_max * 2 + (64u << 10));
     kz_buf_init(&r->unesc, r->line_max + 1);
+    kz_buf_init(&r->logname, 0);
     *out = r;
     return KZ_OK;
 }
@@ -538,10 +540,35 @@ void kz__rec_reset(kz_log_reader *r)
     r->rec.has_time = false;
     r->rec.time = (kz_time){0, 0, 0}; /* no time left over from the line before */
     r->rec.log = "";
-    if (r->doc != NULL) {
-        json_decref(r->doc);
-        r->doc = NULL;
+}
+
+/* A JSON line (see log_int.h). */
+bool kz__log_json(kz_log_reader *r, kz_sv line)
+{
+    kz_err err;
+
+    if (r->tape == NULL && (r->tape = kz_jtape_new(r->lim.json_depth)) == NULL) {
+        snprintf(r->why, sizeof r->why, "out of memory");
+        return false;
     }
+    if (kz_jtape_parse(r->tape, line.p, line.n, 0, &err) != KZ_OK) {
+        snprintf(r->why, sizeof r->why, "not JSON: %s", err.msg);
+        return false;
+    }
+    if (kz_jt_kind_of(r->tape, 0) != KZ_JT_OBJECT) {
+        snprintf(r->why, sizeof r->why, "a JSON array, not an object");
+        return false;
+    }
+    return true;
+}
+
+/* rec.log named by the line (see log_int.h). */
+void kz__rec_log_name(kz_log_reader *r, kz_sv name, const char *otherwise)
+{
+    kz_buf_reset(&r->logname);
+    r->rec.log = otherwise;
+    if (name.n > 0 && kz_buf_append(&r->logname, name.p, name.n) == KZ_OK)
+        r->rec.log = r->logname.p;
 }
 
 /* Points arena-held values at the arena, now that it no longer moves. */

@@ -29,59 +29,56 @@
  *   email.from, email.to[], email.cc[]   email-addr value
  * Not mapped (no STIX object path for them): alert.signature, tls.ja3 / ja3s.
  * "log" is event_type. A line that is not a JSON object, or whose timestamp cannot be read, is
- * malformed.
+ * malformed. Lines are read with the JSON tape (core.h), not jansson: no allocation per value,
+ * and the fields are views of the line where it has no escapes.
  */
 #include <string.h>
 
 #include "log_int.h"
 
 /* The string member k of object o as a view (empty when absent or not a string). */
-static kz_sv str(const json_t *o, const char *k)
+static kz_sv str(const kz_jtape *t, uint32_t o, const char *k)
 {
-    const json_t *v = json_object_get(o, k);
+    return kz_jt_str(t, kz_jt_get(t, o, k));
+}
 
-    if (!json_is_string(v))
-        return (kz_sv){"", 0};
-    return (kz_sv){json_string_value(v), json_string_length(v)};
+/* An integer's text as JSON wrote it (in range: the tape checked), "-0" as "0"; empty when v is
+ * no integer. */
+static kz_sv int_text(const kz_jtape *t, uint32_t v)
+{
+    kz_sv s = kz_jt_kind_of(t, v) == KZ_JT_INT ? kz_jt_num_text(t, v) : (kz_sv){"", 0};
+
+    return kz_sv_eq_c(s, "-0") ? KZ_SV("0") : s;
 }
 
 /* A port given as a number (or a string of digits). */
-static void port(kz_log_reader *r, bool src, const json_t *v)
+static void port(kz_log_reader *r, bool src, uint32_t v)
 {
-    char num[24];
-    int n;
+    kz_sv s = kz_jt_kind_of(r->tape, v) == KZ_JT_STRING ? kz_jt_str(r->tape, v)
+                                                          : int_text(r->tape, v);
 
-    if (json_is_integer(v)) {
-        n = snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-        kz__rec_port(r, src, num, (size_t)n);
-    } else if (json_is_string(v)) {
-        kz__rec_port(r, src, json_string_value(v), json_string_length(v));
-    }
+    if (s.n > 0)
+        kz__rec_port(r, src, s.p, s.n);
 }
 
 /* The flow section's byte and packet counts, and its start and end. */
-static void flow(kz_log_reader *r, const json_t *f)
+static void flow(kz_log_reader *r, uint32_t f)
 {
     static const char *const keys[][2] = {{"bytes_toserver", "src_byte_count"},
                                           {"bytes_toclient", "dst_byte_count"},
                                           {"pkts_toserver", "src_packets"},
                                           {"pkts_toclient", "dst_packets"}};
-    char num[24];
-    const json_t *a = json_object_get(f, "start"), *b = json_object_get(f, "end");
+    const kz_jtape *t = r->tape;
+    kz_sv a = str(t, f, "start"), b = str(t, f, "end");
     kz_time start, end;
 
-    if (json_is_string(a) && json_is_string(b) &&
-        kz__iso_time(json_string_value(a), json_string_length(a), &start) ==
-            json_string_length(a) &&
-        kz__iso_time(json_string_value(b), json_string_length(b), &end) == json_string_length(b))
+    if (a.n > 0 && b.n > 0 && kz__iso_time(a.p, a.n, &start) == a.n &&
+        kz__iso_time(b.p, b.n, &end) == b.n)
         kz__rec_span(r, &start, &end);
-
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        const json_t *v = json_object_get(f, keys[i][0]);
-        if (json_is_integer(v)) {
-            int n = snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-            kz__rec_count(r, keys[i][1], num, (size_t)n);
-        }
+        kz_sv n = int_text(t, kz_jt_get(t, f, keys[i][0]));
+        if (n.n > 0)
+            kz__rec_count(r, keys[i][1], n.p, n.n);
     }
 }
 
@@ -96,59 +93,61 @@ static void rdata(kz_log_reader *r, kz_sv type, kz_sv data)
 }
 
 /* The dns section: query and answers in the v1, v2 (grouped) and v3 (queries) layouts. */
-static void dns(kz_log_reader *r, const json_t *d)
+static void dns(kz_log_reader *r, uint32_t d)
 {
-    const json_t *a, *g;
-    const char *k;
-    json_t *e, *v;
-    size_t i, j;
+    const kz_jtape *t = r->tape;
+    uint32_t a, e, g, k;
     kz_sv s;
 
-    s = str(d, "rrname");
+    s = str(t, d, "rrname");
     (void)kz__rec_domain(r, s.p, s.n);
-    rdata(r, str(d, "rrtype"), str(d, "rdata"));
-    json_array_foreach(json_object_get(d, "queries"), i, e) {
-        s = str(e, "rrname");
+    rdata(r, str(t, d, "rrtype"), str(t, d, "rdata"));
+    a = kz_jt_get(t, d, "queries");
+    for (e = kz_jt_elem_first(t, a); e != KZ_JT_NIL; e = kz_jt_elem_next(t, a, e)) {
+        s = str(t, e, "rrname");
         (void)kz__rec_domain(r, s.p, s.n);
     }
-    a = json_object_get(d, "answers");
-    json_array_foreach(a, i, e) {
-        s = str(e, "rrname");
+    a = kz_jt_get(t, d, "answers");
+    for (e = kz_jt_elem_first(t, a); e != KZ_JT_NIL; e = kz_jt_elem_next(t, a, e)) {
+        s = str(t, e, "rrname");
         (void)kz__rec_domain(r, s.p, s.n);
-        rdata(r, str(e, "rrtype"), str(e, "rdata"));
+        rdata(r, str(t, e, "rrtype"), str(t, e, "rdata"));
     }
-    g = json_object_get(d, "grouped");
-    json_object_foreach((json_t *)g, k, v) {
-        json_array_foreach(v, j, e)
-            if (json_is_string(e))
-                rdata(r, kz_sv_c(k), (kz_sv){json_string_value(e), json_string_length(e)});
-    }
+    g = kz_jt_get(t, d, "grouped");
+    for (k = kz_jt_member_first(t, g); k != KZ_JT_NIL; k = kz_jt_member_next(t, g, k))
+        for (e = kz_jt_elem_first(t, k + 1); e != KZ_JT_NIL; e = kz_jt_elem_next(t, k + 1, e))
+            if (kz_jt_kind_of(t, e) == KZ_JT_STRING)
+                rdata(r, kz_jt_str(t, k), kz_jt_str(t, e));
 }
 
 /* The email section: from, to[], cc[]. */
-static void email(kz_log_reader *r, const json_t *m)
+static void email(kz_log_reader *r, uint32_t m)
 {
     static const char *const lists[] = {"to", "cc"};
-    kz_sv s = str(m, "from");
-    size_t i;
-    json_t *e;
+    const kz_jtape *t = r->tape;
+    kz_sv s = str(t, m, "from");
 
     (void)kz__rec_email(r, s.p, s.n);
-    for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++)
-        json_array_foreach(json_object_get(m, lists[k]), i, e)
-            if (json_is_string(e))
-                (void)kz__rec_email(r, json_string_value(e), json_string_length(e));
+    for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++) {
+        uint32_t a = kz_jt_get(t, m, lists[k]);
+        for (uint32_t e = kz_jt_elem_first(t, a); e != KZ_JT_NIL; e = kz_jt_elem_next(t, a, e))
+            if (kz_jt_kind_of(t, e) == KZ_JT_STRING) {
+                s = kz_jt_str(t, e);
+                (void)kz__rec_email(r, s.p, s.n);
+            }
+    }
 }
 
 /* The fileinfo section. */
-static void fileinfo(kz_log_reader *r, const json_t *f)
+static void fileinfo(kz_log_reader *r, uint32_t f)
 {
     static const char *const hashes[] = {"md5", "sha1", "sha256"};
-    kz_sv name = str(f, "filename");
+    const kz_jtape *t = r->tape;
+    kz_sv name = str(t, f, "filename");
     const char *slash;
 
     for (size_t i = 0; i < sizeof hashes / sizeof hashes[0]; i++) {
-        kz_sv h = str(f, hashes[i]);
+        kz_sv h = str(t, f, hashes[i]);
         if (h.n > 0)
             (void)kz__rec_hash(r, "file", h.p, h.n);
     }
@@ -157,25 +156,29 @@ static void fileinfo(kz_log_reader *r, const json_t *f)
     kz__rec_add(r, "file", "name", name.p, name.n);
 }
 
+/* The member `k` of the event when it is an object, else KZ_JT_NIL. */
+static uint32_t section(const kz_jtape *t, const char *k)
+{
+    uint32_t v = kz_jt_get(t, 0, k);
+
+    return kz_jt_kind_of(t, v) == KZ_JT_OBJECT ? v : KZ_JT_NIL;
+}
+
 /* One EVE line (see log_int.h). */
 kz__line_result kz__eve_line(kz_log_reader *r, kz_sv line)
 {
-    json_error_t je;
-    const json_t *o, *sec;
+    const kz_jtape *t;
+    uint32_t sec, type;
     kz_sv ts, s, app;
 
     if (line.n == 0)
         return KZ__LINE_SKIP;
-    if ((r->doc = json_loadb(line.p, line.n, 0, &je)) == NULL || !json_is_object(r->doc)) {
-        snprintf(r->why, sizeof r->why, "not a JSON object%s%s", r->doc ? "" : ": ",
-                 r->doc ? "" : je.text);
+    if (!kz__log_json(r, line))
         return KZ__LINE_BAD;
-    }
-    o = r->doc;
-    r->rec.log = json_is_string(json_object_get(o, "event_type"))
-                     ? json_string_value(json_object_get(o, "event_type"))
-                     : "eve";
-    ts = str(o, "timestamp");
+    t = r->tape;
+    type = kz_jt_get(t, 0, "event_type");
+    kz__rec_log_name(r, kz_jt_str(t, type), kz_jt_kind_of(t, type) == KZ_JT_STRING ? "" : "eve");
+    ts = str(t, 0, "timestamp");
     if (ts.n > 0) {
         if (kz__iso_time(ts.p, ts.n, &r->rec.time) != ts.n) {
             snprintf(r->why, sizeof r->why, "timestamp \"%.*s\" is not ISO 8601",
@@ -184,34 +187,34 @@ kz__line_result kz__eve_line(kz_log_reader *r, kz_sv line)
         }
         r->rec.has_time = true;
     }
-    s = str(o, "src_ip");
+    s = str(t, 0, "src_ip");
     (void)kz__rec_ip(r, s.p, s.n, KZ__IP_SRC);
-    s = str(o, "dest_ip");
+    s = str(t, 0, "dest_ip");
     (void)kz__rec_ip(r, s.p, s.n, KZ__IP_DST);
-    port(r, true, json_object_get(o, "src_port"));
-    port(r, false, json_object_get(o, "dest_port"));
-    s = str(o, "proto");
+    port(r, true, kz_jt_get(t, 0, "src_port"));
+    port(r, false, kz_jt_get(t, 0, "dest_port"));
+    s = str(t, 0, "proto");
     kz__rec_proto(r, s.p, s.n);
-    app = str(o, "app_proto");
+    app = str(t, 0, "app_proto");
     if (!kz_sv_eq_c(app, "failed"))
         kz__rec_proto(r, app.p, app.n);
-    if (json_is_object(sec = json_object_get(o, "flow")))
+    if ((sec = section(t, "flow")) != KZ_JT_NIL)
         flow(r, sec);
-    if (json_is_object(sec = json_object_get(o, "dns")))
+    if ((sec = section(t, "dns")) != KZ_JT_NIL)
         dns(r, sec);
-    if (json_is_object(sec = json_object_get(o, "http")))
-        kz__rec_http(r, str(sec, "hostname"), str(sec, "url"), str(sec, "http_method"),
-                     str(sec, "http_user_agent"));
-    if (json_is_object(sec = json_object_get(o, "tls"))) {
-        s = str(sec, "sni");
+    if ((sec = section(t, "http")) != KZ_JT_NIL)
+        kz__rec_http(r, str(t, sec, "hostname"), str(t, sec, "url"), str(t, sec, "http_method"),
+                     str(t, sec, "http_user_agent"));
+    if ((sec = section(t, "tls")) != KZ_JT_NIL) {
+        s = str(t, sec, "sni");
         (void)kz__rec_domain(r, s.p, s.n);
-        s = str(sec, "fingerprint");
+        s = str(t, sec, "fingerprint");
         if (s.n > 0)
             (void)kz__rec_hash(r, "x509-certificate", s.p, s.n);
     }
-    if (json_is_object(sec = json_object_get(o, "fileinfo")))
+    if ((sec = section(t, "fileinfo")) != KZ_JT_NIL)
         fileinfo(r, sec);
-    if (json_is_object(sec = json_object_get(o, "email")))
+    if ((sec = section(t, "email")) != KZ_JT_NIL)
         email(r, sec);
     return KZ__LINE_RECORD;
 }

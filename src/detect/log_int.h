@@ -102,7 +102,8 @@ struct kz_log_reader {
     kz_buf arena;         /* normalised values of the current record */
     kz_buf unesc;         /* Zeek TSV values with \xHH escapes decoded (reserved per line) */
     uint64_t dropped;     /* fields past KZ_LOG_FIELDS_MAX */
-    json_t *doc;          /* the current JSON line (EVE, Zeek JSON), kept until the next */
+    kz_jtape *tape;       /* the current JSON line (EVE, Zeek JSON), read until the next */
+    kz_buf logname;       /* rec.log when the line names it (EVE event_type, Zeek _path) */
 
     /* Counts. */
     uint64_t records, malformed;
@@ -136,6 +137,14 @@ ssize_t kz__log_read(kz_log_reader *r, char *out, size_t n);
 
 /* Counts one malformed record at `line` with a reason, keeping the first one's message. */
 void kz__log_bad(kz_log_reader *r, uint64_t line, const char *why);
+
+/* Reads a JSON line into r->tape: false, with the reason in r->why, when it is not a JSON
+ * object. */
+bool kz__log_json(kz_log_reader *r, kz_sv line);
+
+/* rec.log from the line (event_type, _path): a copy of name, NUL-terminated, or `otherwise` when
+ * name is empty. */
+void kz__rec_log_name(kz_log_reader *r, kz_sv name, const char *otherwise);
 
 /* Starts a record: no fields, no time, the arena emptied. */
 void kz__rec_reset(kz_log_reader *r);

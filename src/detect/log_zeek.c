@@ -461,7 +461,7 @@ static const char *guess_log(unsigned g)
 }
 
 /* Notes keys that tell which log a JSON line is from. */
-static unsigned guess_key(const char *k)
+static unsigned guess_key(kz_sv k)
 {
     static const struct {
         const char *key;
@@ -471,33 +471,49 @@ static unsigned guess_key(const char *k)
                 {"certificate.subject", G_X509}, {"mailfrom", G_SMTP}, {"conn_state", G_CONN}};
 
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (strcmp(k, keys[i].key) == 0)
+        if (kz_sv_eq_c(k, keys[i].key))
             return keys[i].g;
     return 0;
 }
 
-/* One JSON scalar of a field with a role: strings as they are, integers and reals as text. */
-static void json_value(kz_log_reader *r, enum role role, const json_t *v, row *w)
+/* A JSON real's value (the tape keeps its text). */
+static double real_of(const kz_jtape *t, uint32_t v)
 {
+    kz_sv s = kz_jt_num_text(t, v);
+    char num[64];
+
+    if (s.n == 0 || s.n >= sizeof num)
+        return -1; /* no Zeek time or duration is written that long */
+    memcpy(num, s.p, s.n);
+    num[s.n] = '\0';
+    return strtod(num, NULL);
+}
+
+/* One JSON scalar of a field with a role: strings as they are, integers and reals as text. */
+static void json_value(kz_log_reader *r, enum role role, uint32_t v, row *w)
+{
+    const kz_jtape *t = r->tape;
+    kz_jt_kind kind = kz_jt_kind_of(t, v);
     char num[40];
     int n;
 
-    if (json_is_string(v)) {
-        value(r, role, json_string_value(v), json_string_length(v), w);
-    } else if (json_is_integer(v) && (role == R_TS || (role >= R_ORIG_P && role <= R_RESP_PKTS))) {
-        n = snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-        value(r, role, num, (size_t)n, w);
-    } else if (json_is_real(v) && role == R_DURATION) {
-        double d = json_real_value(v);
+    if (kind == KZ_JT_STRING) {
+        kz_sv s = kz_jt_str(t, v);
+        value(r, role, s.p, s.n, w);
+    } else if (kind == KZ_JT_INT &&
+               (role == R_TS || role == R_DURATION || (role >= R_ORIG_P && role <= R_RESP_PKTS))) {
+        kz_sv s = kz_jt_num_text(t, v);
+        if (kz_sv_eq_c(s, "-0"))
+            s = KZ_SV("0");
+        value(r, role, s.p, s.n, w);
+    } else if (kind == KZ_JT_REAL && role == R_DURATION) {
+        double d = real_of(t, v);
         if (d >= 0 && d < 1e12) { /* microseconds, as Zeek writes them */
             n = snprintf(num, sizeof num, "%.6f", d);
             value(r, role, num, (size_t)n, w);
         }
-    } else if (json_is_integer(v) && role == R_DURATION) {
-        n = snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-        value(r, role, num, (size_t)n, w);
-    } else if (json_is_real(v) && role == R_TS) {
-        double d = json_real_value(v);
+    } else if (kind == KZ_JT_REAL && role == R_TS) {
+        double d = real_of(t, v);
         if (d >= 0 && d < 1e12) {
             r->rec.time.sec = (int64_t)d;
             r->rec.time.nsec = (int32_t)((d - (double)r->rec.time.sec) * 1e6 + 0.5) * 1000;
@@ -516,39 +532,37 @@ static void json_value(kz_log_reader *r, enum role role, const json_t *v, row *w
 /* A Zeek JSON line (see log_int.h). */
 kz__line_result kz__zeek_json(kz_log_reader *r, kz_sv line)
 {
-    json_error_t je;
-    const char *key, *path = NULL;
-    json_t *v;
+    const kz_jtape *t;
+    kz_sv path = {NULL, 0};
+    const char *from_file;
+    uint32_t k;
     row w = {0};
 
-    if ((r->doc = json_loadb(line.p, line.n, 0, &je)) == NULL || !json_is_object(r->doc)) {
-        snprintf(r->why, sizeof r->why, "not a JSON object%s%s", r->doc ? "" : ": ",
-                 r->doc ? "" : je.text);
+    if (!kz__log_json(r, line))
         return KZ__LINE_BAD;
-    }
+    t = r->tape;
     /* The log's name first: the fields that depend on it are combined at the end. */
-    json_object_foreach(r->doc, key, v) {
-        const struct name_role *nr = lookup(kz_sv_c(key));
+    for (k = kz_jt_member_first(t, 0); k != KZ_JT_NIL; k = kz_jt_member_next(t, 0, k)) {
+        kz_sv key = kz_jt_str(t, k);
+        const struct name_role *nr = lookup(key);
         w.guess |= guess_key(key);
-        if (nr != NULL && nr->role == R_PATH && json_is_string(v))
-            path = json_string_value(v);
+        if (nr != NULL && nr->role == R_PATH && kz_jt_kind_of(t, k + 1) == KZ_JT_STRING)
+            path = kz_jt_str(t, k + 1);
     }
-    r->rec.log = path != NULL ? path : log_from_file(r->name);
-    if (r->rec.log == NULL)
-        r->rec.log = guess_log(w.guess);
-    json_object_foreach(r->doc, key, v) {
-        const struct name_role *nr = lookup(kz_sv_c(key));
-        size_t i;
-        json_t *e;
+    from_file = log_from_file(r->name);
+    kz__rec_log_name(r, path,
+                     path.p != NULL ? "" : from_file != NULL ? from_file : guess_log(w.guess));
+    for (k = kz_jt_member_first(t, 0); k != KZ_JT_NIL; k = kz_jt_member_next(t, 0, k)) {
+        const struct name_role *nr = lookup(kz_jt_str(t, k));
+        uint32_t v = k + 1;
 
         if (nr == NULL || nr->role == R_PATH)
             continue;
-        if (json_is_array(v)) {
-            json_array_foreach(v, i, e)
+        if (kz_jt_kind_of(t, v) == KZ_JT_ARRAY) {
+            for (uint32_t e = kz_jt_elem_first(t, v); e != KZ_JT_NIL; e = kz_jt_elem_next(t, v, e))
                 json_value(r, nr->role, e, &w);
-        } else if (nr->role == R_SERVICE && json_is_string(v)) {
-            column(r, (uint16_t)(R_SERVICE | ROLE_SET),
-                   (kz_sv){json_string_value(v), json_string_length(v)}, false, &w);
+        } else if (nr->role == R_SERVICE && kz_jt_kind_of(t, v) == KZ_JT_STRING) {
+            column(r, (uint16_t)(R_SERVICE | ROLE_SET), kz_jt_str(t, v), false, &w);
         } else {
             json_value(r, nr->role, v, &w);
         }

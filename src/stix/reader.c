@@ -14,6 +14,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "kizuna/stix.h"
 
@@ -167,6 +170,39 @@ typedef struct {
 } span;
 
 /*
+ * The first byte at or after i (before end) that scan_value must look at: in a string '"', '\\'
+ * or a newline (lines are counted); outside one also a bracket. The bytes before it only move the
+ * scan on. Sixteen at a time with SSE2: most of a STIX object is the text of its strings.
+ */
+static size_t plain_end(const char *p, size_t i, size_t end, bool in_str)
+{
+#ifdef __SSE2__
+    for (; end - i >= 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+        unsigned bits;
+        if (!in_str) /* '[' ']' and '{' '}' differ in bit 0x20 alone: fold it away */
+            m = _mm_or_si128(m, _mm_or_si128(
+                                    _mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)),
+                                                   _mm_set1_epi8('{')),
+                                    _mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)),
+                                                   _mm_set1_epi8('}'))));
+        if ((bits = (unsigned)_mm_movemask_epi8(m)) != 0)
+            return i + (size_t)__builtin_ctz(bits);
+    }
+#endif
+    for (; i < end; i++) {
+        char c = p[i];
+        if (c == '"' || c == '\\' || c == '\n' ||
+            (!in_str && (c == '{' || c == '}' || c == '[' || c == ']')))
+            break;
+    }
+    return i;
+}
+
+/*
  * Scans one JSON value starting at pos, keeping its bytes in the window. Strings and brackets are
  * tracked; everything else is left to jansson. Returns KZ_OK with the value's extent, or a framing
  * error (unbalanced brackets, end of input) after which the input cannot be followed.
@@ -200,6 +236,8 @@ static kz_rc scan_value(kz_reader *r, size_t limit, span *v, kz_err *err)
                 if (!fill(r))
                     return io_or(r, err, "a JSON value is not closed");
             }
+            if ((r->pos = plain_end(r->buf, r->pos, r->end, in_str)) == r->end)
+                continue;
             c = (unsigned char)r->buf[r->pos];
             if (in_str) {
                 if (c == '\\') {

@@ -43,7 +43,8 @@ static void ts(int off, char buf[KZ_TIME_MAX])
 }
 
 /* Adds indicator n with pattern text; extra (may be NULL) is a JSON object merged in. Returns
- * the result code and sets *added. */
+ * the result code and sets *added. Odd indicators go in as JSON text (kz_index_add_text), even
+ * ones as jansson values (kz_index_add), so that every test here runs through both. */
 static kz_rc add_ext(kz_index *ix, int n, const char *pattern, const char *extra, bool *added,
                      kz_err *err)
 {
@@ -64,7 +65,16 @@ static kz_rc add_ext(kz_index *ix, int n, const char *pattern, const char *extra
         json_object_update(in, x);
         json_decref(x);
     }
-    rc = kz_index_add(ix, in, &now_t, added, err);
+    if (n % 2 == 1) {
+        char *text = json_dumps(in, JSON_COMPACT);
+        kz_index_text_kind kind;
+        assert_non_null(text);
+        rc = kz_index_add_text(ix, text, strlen(text), &now_t, &kind, added, err);
+        assert_int_equal(kind, KZ_IX_INDICATOR);
+        free(text);
+    } else {
+        rc = kz_index_add(ix, in, &now_t, added, err);
+    }
     json_decref(in);
     return rc;
 }
@@ -1102,11 +1112,91 @@ static void test_index_usage_errors(void **state)
     kz_index_scratch_free(NULL);
 }
 
+/* kz_index_add_text: what the text was, the same messages as kz_index_add, and the index freed
+ * with its tape whether or not it was built. */
+static void test_index_add_text_kinds_and_messages(void **state)
+{
+    static const struct {
+        const char *text;
+        kz_index_text_kind kind;
+        kz_rc rc;
+        const char *msg; /* a part of err's message */
+    } cases[] = {
+        {"{\"type\":\"indicator\",\"id\":\"indicator--1\",\"pattern\":\"[ipv4-addr:value = "
+         "'192.0.2.1']\",\"valid_from\":\"2020-01-01T00:00:00Z\",\"revoked\":false}",
+         KZ_IX_INDICATOR, KZ_OK, NULL},
+        {"{\"type\":\"malware\",\"id\":\"malware--1\"}", KZ_IX_NOT_INDICATOR, KZ_OK, NULL},
+        {"[{\"type\":\"indicator\"}]", KZ_IX_NOT_INDICATOR, KZ_OK, NULL},
+        {"{\"type\":\"indicator\",\"type\":\"indicator\"}", KZ_IX_NOT_JSON, KZ_EINVAL,
+         "column 1: an object with the member name \"type\" twice"},
+        {"{\"type\":\"indicator\",", KZ_IX_NOT_JSON, KZ_EINVAL,
+         "column 21: expected a member name (a string), found the end of the document"},
+        {"{\"type\":\"indicator\",\"id\":\"x\"}", KZ_IX_INDICATOR, KZ_EINVAL,
+         "indicator: id: expected \"indicator--<uuid>\""},
+        {"{\"type\":\"indicator\",\"id\":\"indicator--2\",\"pattern\":[]}", KZ_IX_INDICATOR,
+         KZ_EINVAL, "indicator--2: pattern: expected a string"},
+        {"{\"type\":\"indicator\",\"id\":\"indicator--3\",\"pattern\":\"[a:b = 1]\","
+         "\"revoked\":\"no\"}",
+         KZ_IX_INDICATOR, KZ_EINVAL, "indicator--3: revoked: expected true or false"},
+        {"{\"type\":\"indicator\",\"id\":\"indicator--4\",\"pattern\":\"[a:b = 1]\","
+         "\"pattern_type\":1}",
+         KZ_IX_INDICATOR, KZ_EINVAL, "indicator--4: pattern_type: expected a string"},
+        {"{\"type\":\"indicator\",\"id\":\"indicator--5\",\"pattern\":\"[a:b = 1]\","
+         "\"valid_from\":7}",
+         KZ_IX_INDICATOR, KZ_EINVAL, "indicator--5: valid_from: expected a timestamp string"},
+        {"{\"type\":\"indicator\",\"id\":\"indicator--6\",\"pattern\":\"[a:b = 1]\","
+         "\"valid_until\":\"2020-01-01\"}",
+         KZ_IX_INDICATOR, KZ_EINVAL, "indicator--6: valid_until: "},
+        {"{\"type\":\"indicator\",\"id\":\"indicator--7\",\"pattern\":\"[a:b = 1\"}",
+         KZ_IX_INDICATOR, KZ_EINVAL, "indicator--7: pattern: position"},
+        /* Not active: a YARA pattern, revoked, expired; no error, nothing added. */
+        {"{\"type\":\"indicator\",\"id\":\"indicator--8\",\"pattern\":\"rule x {}\","
+         "\"pattern_type\":\"yara\"}",
+         KZ_IX_INDICATOR, KZ_OK, NULL},
+        {"{\"type\":\"indicator\",\"id\":\"indicator--9\",\"pattern\":\"[a:b = 1]\","
+         "\"revoked\":true}",
+         KZ_IX_INDICATOR, KZ_OK, NULL},
+        {"{\"type\":\"indicator\",\"id\":\"indicator--10\",\"pattern\":\"[a:b = 1]\","
+         "\"valid_until\":\"2000-01-01T00:00:00Z\"}",
+         KZ_IX_INDICATOR, KZ_OK, NULL},
+    };
+    kz_index *ix = new_index();
+    kz_index_stats st;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kz_index_text_kind kind;
+        bool added = true;
+        kz_err err;
+        kz_rc rc = kz_index_add_text(ix, cases[i].text, strlen(cases[i].text), &now_t, &kind,
+                                     &added, &err);
+        if (kind != cases[i].kind || rc != cases[i].rc)
+            fail_msg("%s: kind %d rc %d (%s)", cases[i].text, kind, rc,
+                     rc != KZ_OK ? err.msg : "");
+        if (cases[i].msg != NULL && strstr(err.msg, cases[i].msg) == NULL)
+            fail_msg("%s: \"%s\" lacks \"%s\"", cases[i].text, err.msg, cases[i].msg);
+        assert_int_equal(added, i == 0);
+        /* The same message through jansson for the indicators kz_index_add is given. */
+        if (kind == KZ_IX_INDICATOR && rc != KZ_OK) {
+            json_t *in = json_loads(cases[i].text, 0, NULL);
+            kz_err jerr;
+            assert_non_null(in);
+            assert_int_equal(kz_index_add(ix, in, &now_t, &added, &jerr), rc);
+            assert_string_equal(jerr.msg, err.msg);
+            json_decref(in);
+        }
+    }
+    kz_index_get_stats(ix, &st);
+    assert_int_equal(st.indicators, 1);
+    kz_index_free(ix); /* not built: its tape is freed here (the leak check sees it) */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_index_skips_inactive_indicators),
         cmocka_unit_test(test_index_rejects_malformed_indicators),
+        cmocka_unit_test(test_index_add_text_kinds_and_messages),
         cmocka_unit_test(test_index_exact_values_hit_and_near_misses_do_not),
         cmocka_unit_test(test_index_in_set_hits_every_member),
         cmocka_unit_test(test_index_cidr_subset_edges),

@@ -569,6 +569,39 @@ static void test_eve_event_types(void **state)
     HAS(res, 5, "ipv4-addr|value|198.51.100.9");
 }
 
+/* EVE lines as JSON, whatever the producer did: escaped strings unescaped, a member given twice
+ * read as jansson reads it (the last one), sections of the wrong type ignored, numbers as
+ * written, and a line that is no JSON object counted with where and what. */
+static void test_eve_json_escapes_duplicates_and_bad_lines(void **state)
+{
+    (void)state;
+    result res;
+    read_str("{\"event_type\":\"\\u0064ns\",\"src_ip\":\"192.0.2.1\",\"src_ip\":\"192.0.2.2\","
+             "\"src_port\":-0,\"dns\":{\"rrname\":\"c\\u0061fe.example\",\"rrtype\":\"A\","
+             "\"rdata\":\"198.51.100.\\u0037\"}}\n"
+             "{\"event_type\":\"http\",\"dest_ip\":\"192.0.2.3\",\"http\":[1,2],"
+             "\"dns\":\"x\",\"flow\":{\"bytes_toserver\":1.5,\"pkts_toserver\":-1}}\n"
+             "{\"event_type\":\"http\",\"src_ip\":\"192.0.2.4\" \"x\":1}\n"
+             "[{\"event_type\":\"http\"}]\n"
+             "{\"event_type\":\"alert\",\"src_ip\":\"192.0.2.5\",\"x\":\"\\ud800\"}\n",
+             KZ_LOG_EVE, &res);
+    assert_int_equal(res.rc, KZ_OK);
+    assert_int_equal(res.nrec, 2);
+    assert_int_equal(res.malformed, 3);
+    assert_string_equal(res.problem,
+                        "t.log: line 3: not JSON: column 43: expected ',' or '}' in an object");
+    assert_string_equal(res.logs[0], "dns");
+    HAS(res, 0, "ipv4-addr|value|192.0.2.2");
+    LACKS(res, 0, "192.0.2.1");
+    HAS(res, 0, "network-traffic|src_port|0");
+    HAS(res, 0, "ipv4-addr|value|198.51.100.7");
+    HAS(res, 0, "domain-name|value|cafe.example");
+    HAS(res, 1, "ipv4-addr|value|192.0.2.3");
+    LACKS(res, 1, "byte_count"); /* 1.5 is no count */
+    LACKS(res, 1, "packets");    /* nor is -1 */
+    LACKS(res, 1, "url");
+}
+
 /* ---- STIX ----------------------------------------------------------------------------------- */
 
 static void test_stix_21_bundle_with_refs_in_any_order(void **state)
@@ -884,6 +917,7 @@ int main(void)
         cmocka_unit_test(test_zeek_connection_start_and_end),
         cmocka_unit_test(test_zeek_json_lines),
         cmocka_unit_test(test_eve_event_types),
+        cmocka_unit_test(test_eve_json_escapes_duplicates_and_bad_lines),
         cmocka_unit_test(test_stix_21_bundle_with_refs_in_any_order),
         cmocka_unit_test(test_stix_20_embedded_objects),
         cmocka_unit_test(test_gzip_copy_reads_identically_and_a_cut_one_fails_with_its_offset),
