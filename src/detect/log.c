@@ -24,6 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "log_int.h"
 
@@ -300,6 +303,61 @@ kz_rc kz__log_line_in(kz_log_reader *r, kz_sv *line, bool may_read, kz_err *err)
         if ((rc = fill(r, err)) != KZ_OK)
             return rc;
     }
+}
+
+/* A bit for each '\n' among the (at most 64) bytes at p. */
+static inline uint64_t nl_mask(const char *p, size_t avail)
+{
+    uint64_t m = 0;
+
+#ifdef __SSE2__
+    if (avail >= 64) {
+        const __m128i nl = _mm_set1_epi8('\n');
+        for (int k = 0; k < 4; k++) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+            m |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) << (16 * k);
+        }
+        return m;
+    }
+#endif
+    for (size_t i = 0; i < avail && i < 64; i++)
+        m |= (uint64_t)(p[i] == '\n') << i;
+    return m;
+}
+
+/* Whole lines of the window in bulk (see log_int.h). */
+size_t kz__log_lines_in(kz_log_reader *r, kz__line *v, size_t max)
+{
+    const char *w = r->win;
+    size_t pos = r->pos, end = r->end, chunk = pos, n = 0;
+    uint64_t m, lineno = r->lineno;
+
+    if (r->skipping || r->scanned != 0 || max == 0 || pos >= end)
+        return 0;
+    m = nl_mask(w + chunk, end - chunk);
+    while (n < max) {
+        size_t nl, len;
+        while (m == 0) {
+            if ((chunk += 64) >= end)
+                goto out;
+            m = nl_mask(w + chunk, end - chunk);
+        }
+        nl = chunk + (size_t)__builtin_ctzll(m);
+        m &= m - 1;
+        if ((len = nl - pos) > r->line_max)
+            break; /* kz__log_line_in reports it */
+        v[n++] = (kz__line){pos, len > 0 && w[nl - 1] == '\r' ? len - 1 : len, ++lineno,
+                            r->base + pos};
+        pos = nl + 1;
+    }
+out:
+    if (n > 0) {
+        r->pos = pos;
+        r->lineno = lineno;
+        r->rec.line = lineno;
+        r->rec.offset = v[n - 1].offset;
+    }
+    return n;
 }
 
 /* Bytes of the input for the STIX reader's FILE (see log_int.h). */

@@ -131,6 +131,22 @@ KZ_NODISCARD kz_rc kz__log_line(kz_log_reader *r, kz_sv *line, kz_err *err);
  */
 KZ_NODISCARD kz_rc kz__log_line_in(kz_log_reader *r, kz_sv *line, bool may_read, kz_err *err);
 
+/* A framed line: its place in a buffer (the reader's window, or a batch's copy), its number and
+ * its offset in the input. */
+typedef struct {
+    size_t off, len;
+    uint64_t lineno, offset;
+} kz__line;
+
+/*
+ * Frames, at most max, the whole lines already in the window from r->pos on, as kz__log_line_in
+ * would one by one with may_read false, into v (off counted from r->win): newlines are found 64
+ * bytes at a time, not by a search per line. Stops early at a line it leaves to kz__log_line_in
+ * (one longer than the limit, one not yet whole in the window, a reader skipping an over-long
+ * line); returns how many it framed.
+ */
+size_t kz__log_lines_in(kz_log_reader *r, kz__line *v, size_t max);
+
 /* Bytes for the STIX reader's FILE: at most n bytes of the input into out; 0 at the end, -1 on
  * error (r->failed then says which). */
 ssize_t kz__log_read(kz_log_reader *r, char *out, size_t n);

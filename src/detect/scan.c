@@ -35,11 +35,8 @@
 /* work_batch alternates between two stages (stage ^ 1). */
 _Static_assert(KZ_INDEX_STAGES == 2, "work_batch keeps exactly two lines in flight");
 
-/* One framed line of a batch. */
-typedef struct {
-    size_t off, len; /* in the batch's bytes */
-    uint64_t lineno, offset;
-} scan_line;
+/* One framed line of a batch (off: in the batch's bytes). */
+typedef kz__line scan_line;
 
 /* A record with candidates, as a worker keeps it. */
 typedef struct {
@@ -212,7 +209,9 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* Fills batch b with the next lines of r; *end at the end of the input. */
+/* Fills batch b with the next lines of r, copied; *end at the end of the input. The window's
+ * whole lines are framed in bulk and copied as one span; a line they stop at (or the first
+ * after a read) goes the general way. */
 static kz_rc fill_batch(kz_log_reader *r, scan_batch *b, bool *end, kz_err *err)
 {
     kz_rc rc = KZ_OK;
@@ -220,17 +219,37 @@ static kz_rc fill_batch(kz_log_reader *r, scan_batch *b, bool *end, kz_err *err)
     kz_buf_reset(&b->bytes);
     b->nlines = 0;
     b->done = false;
+    if (b->caplines < BATCH_LINES) {
+        scan_line *nl = realloc(b->lines, BATCH_LINES * sizeof *nl);
+        if (nl == NULL)
+            return kz_fail(err, KZ_ENOMEM, "out of memory");
+        b->lines = nl;
+        b->caplines = BATCH_LINES;
+    }
     while (b->nlines < BATCH_LINES && b->bytes.n < BATCH_BYTES) {
+        scan_line *v = b->lines + b->nlines;
+        size_t k = kz__log_lines_in(r, v, BATCH_LINES - b->nlines);
         kz_sv line;
         uint64_t lineno, offset;
+
+        if (k > 0) { /* lines k are contiguous in the window: one copy */
+            size_t from = v[0].off, to = v[k - 1].off + v[k - 1].len, at = b->bytes.n;
+            if (kz_buf_append(&b->bytes, r->win + from, to - from) != KZ_OK) {
+                rc = kz_fail(err, KZ_ENOMEM, "out of memory");
+                break;
+            }
+            for (size_t i = 0; i < k; i++)
+                v[i].off = v[i].off - from + at;
+            b->nlines += k;
+            continue;
+        }
         if ((rc = kz_log_next_line(r, &line, &lineno, &offset, err)) != KZ_OK)
             break;
         if (line.p == NULL) {
             *end = true;
             break;
         }
-        if (kz_grow(&b->lines, &b->caplines, b->nlines, sizeof *b->lines, 256) != KZ_OK ||
-            kz_buf_append(&b->bytes, line.p, line.n) != KZ_OK) {
+        if (kz_buf_append(&b->bytes, line.p, line.n) != KZ_OK) {
             rc = kz_fail(err, KZ_ENOMEM, "out of memory");
             break;
         }
@@ -249,16 +268,23 @@ static kz_rc view_batch(kz_log_reader *r, scan_batch *b, bool *end, kz_err *err)
 
     b->nlines = 0;
     b->done = false;
+    if (b->caplines < BATCH_LINES) {
+        scan_line *nl = realloc(b->lines, BATCH_LINES * sizeof *nl);
+        if (nl == NULL)
+            return kz_fail(err, KZ_ENOMEM, "out of memory");
+        b->lines = nl;
+        b->caplines = BATCH_LINES;
+    }
     while (b->nlines < BATCH_LINES) {
         kz_sv line;
+        /* The window's whole lines in bulk; a line they stop at goes the general way. */
+        if ((b->nlines += kz__log_lines_in(r, b->lines + b->nlines, BATCH_LINES - b->nlines)) ==
+            BATCH_LINES)
+            break;
         if ((rc = kz__log_line_in(r, &line, b->nlines == 0, err)) != KZ_OK)
             break;
         if (line.p == NULL) { /* the end, or the window's last whole line taken */
             *end = b->nlines == 0;
-            break;
-        }
-        if (kz_grow(&b->lines, &b->caplines, b->nlines, sizeof *b->lines, 256) != KZ_OK) {
-            rc = kz_fail(err, KZ_ENOMEM, "out of memory");
             break;
         }
         b->lines[b->nlines++] =
