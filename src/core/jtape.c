@@ -484,6 +484,8 @@ dup: /* reported at the object's '{': a name's own place is not kept once unesca
     return syntax(t, t->tok[obj].off, "an object with a member name twice", err);
 }
 
+#define KEEP_TOKENS (64u << 10) /* room kept between documents: 1 MiB of tape */
+
 /* ---- the document ------------------------------------------------------------------------------ */
 
 kz_rc kz_jtape_parse(kz_jtape *t, const char *p, size_t n, unsigned flags, kz_err *err)
@@ -491,6 +493,15 @@ kz_rc kz_jtape_parse(kz_jtape *t, const char *p, size_t n, unsigned flags, kz_er
     size_t pos, depth = 0;
     kz_rc rc = KZ_OK;
 
+    /* A document has at most one value per two bytes, 16 bytes each on the tape: what one huge
+     * document grew is given back before the next, small one, not kept for the rest of a log. */
+    if (t->cap > KEEP_TOKENS && n / 2 < KEEP_TOKENS) {
+        free(t->tok);
+        t->tok = NULL;
+        t->cap = 0;
+    }
+    if (t->buf.cap > KEEP_TOKENS * sizeof *t->tok && n < KEEP_TOKENS * sizeof *t->tok)
+        kz_buf_free(&t->buf);
     t->in = p;
     t->n = n;
     t->ntok = 0;

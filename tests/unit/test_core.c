@@ -579,6 +579,30 @@ static void test_jtape_depth_limit(void **state)
     kz_jtape_free(t);
 }
 
+/* A huge document, then small ones: the tape gives back what the huge one grew and goes on. */
+static void test_jtape_huge_then_small(void **state)
+{
+    size_t n = 600000;
+    char *doc = malloc(2 * n + 16);
+    kz_jtape *t = kz_jtape_new(8);
+    kz_err err;
+    (void)state;
+
+    assert_non_null(doc);
+    assert_non_null(t);
+    doc[0] = '['; /* [0,0,...,0]: a value every two bytes */
+    for (size_t i = 0; i < n; i++) {
+        doc[1 + 2 * i] = '0';
+        doc[2 + 2 * i] = i + 1 < n ? ',' : ']';
+    }
+    assert_int_equal(kz_jtape_parse(t, doc, 2 * n + 1, 0, &err), KZ_OK);
+    assert_int_equal(kz_jt_len(t, 0), n);
+    assert_int_equal(kz_jtape_parse(t, "{\"a\":\"\\u00e9\"}", 14, 0, &err), KZ_OK);
+    assert_true(kz_sv_eq_c(kz_jt_str(t, kz_jt_get(t, 0, "a")), "\xc3\xa9"));
+    kz_jtape_free(t);
+    free(doc);
+}
+
 /* Every JSON document of the public data (ATT&CK, CSAF, CVE records, KEV) reads as jansson
  * reads it, value for value. */
 static void jtape_same_as_jansson(const char *path, void *arg)
@@ -649,6 +673,7 @@ int main(void)
         cmocka_unit_test(test_jtape_rejects_with_line_column_and_what),
         cmocka_unit_test(test_jtape_duplicate_names_last_wins_or_are_refused),
         cmocka_unit_test(test_jtape_depth_limit),
+        cmocka_unit_test(test_jtape_huge_then_small),
         cmocka_unit_test(test_jtape_reads_the_public_data_as_jansson_does),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
