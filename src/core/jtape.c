@@ -732,8 +732,10 @@ uint32_t kz_jt_get(const kz_jtape *t, uint32_t obj, const char *key)
         return KZ_JT_NIL;
     for (uint32_t i = obj + 1; i < k->next; i = t->tok[i + 1].next) {
         const jt_tok *nm = &t->tok[i];
-        if (nm->len == len && !(nm->flags & T_SHADOW) &&
-            memcmp((nm->flags & T_ESC ? t->buf.p : t->in) + nm->off, key, len) == 0)
+        const char *s = (nm->flags & T_ESC ? t->buf.p : t->in) + nm->off;
+        /* The first byte before a call: names of one length mostly differ there. */
+        if (nm->len == len && (len == 0 || s[0] == key[0]) && !(nm->flags & T_SHADOW) &&
+            memcmp(s, key, len) == 0)
             return i + 1;
     }
     return KZ_JT_NIL;

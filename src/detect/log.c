@@ -727,12 +727,13 @@ bool kz__rec_ip(kz_log_reader *r, const char *p, size_t n, kz__ip_role role)
     static const char *const ref[] = {NULL, "src_ref.value", "dst_ref.value"};
     char tmp[64], canon[INET6_ADDRSTRLEN];
     unsigned char bin[16];
+    uint32_t v4;
 
     if (n == 0 || n >= sizeof tmp)
         return false;
-    memcpy(tmp, p, n);
-    tmp[n] = '\0';
     if (memchr(p, ':', n) != NULL) {
+        memcpy(tmp, p, n);
+        tmp[n] = '\0';
         if (inet_pton(AF_INET6, tmp, bin) != 1 ||
             inet_ntop(AF_INET6, bin, canon, sizeof canon) == NULL)
             return false;
@@ -741,9 +742,9 @@ bool kz__rec_ip(kz_log_reader *r, const char *p, size_t n, kz__ip_role role)
             kz__rec_add_copy(r, "network-traffic", ref[role], canon, strlen(canon), false);
         return true;
     }
-    if (inet_pton(AF_INET, tmp, bin) != 1)
+    if (!kz_parse_ipv4(p, n, &v4)) /* inet_pton's IPv4, without its copy (core.h) */
         return false;
-    kz__rec_add(r, "ipv4-addr", "value", p, n);
+    kz__rec_add_ipv4(r, p, n, v4);
     if (role != KZ__IP_ONLY)
         kz__rec_add(r, "network-traffic", ref[role], p, n);
     return true;
