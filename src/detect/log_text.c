@@ -398,9 +398,13 @@ kz__line_result kz__text_line(kz_log_reader *r, kz_sv line)
 
         if ((i = next_interesting(p, i, n)) == n)
             break;
-        /* A ':' alone ("sshd[52099]: ", every syslog line has one) is no value: decided here. */
-        if (p[i] == ':' && (i == done || !(cls[p[i - 1]] & C_TOK)) &&
-            (i + 1 == n || !(cls[p[i + 1]] & C_TOK))) {
+        /* A ':' that ends its token ("kernel: ", "sshd[52099]: ", in nearly every syslog line)
+         * and is the token's first '.', ':' or '@' (the loop stops at the first) ends a token of
+         * letters, digits and - _ % + that cannot be a hash either (a run of 31 hex digits or
+         * more holds a whole block, where the loop stops first): no value, decided here. Unless
+         * "//" may follow it: "http:" starts a URL. */
+        if (p[i] == ':' && (i + 1 == n || !(cls[p[i + 1]] & C_TOK)) &&
+            (i + 1 == n || p[i + 1] != '/' || i == done || !(cls[p[i - 1]] & C_TOK))) {
             i = done = i + 1;
             continue;
         }
