@@ -299,6 +299,17 @@ uint32_t kz_jt_get(const kz_jtape *t, uint32_t obj, const char *key);
 /* Array elements in order: the first, then each one's next; KZ_JT_NIL after the last. */
 uint32_t kz_jt_elem_first(const kz_jtape *t, uint32_t arr);
 uint32_t kz_jt_elem_next(const kz_jtape *t, uint32_t arr, uint32_t elem);
+/* A member name to look for, with its length: KZ_JT_NAME("src_ip"). */
+typedef struct {
+    const char *name;
+    size_t len;
+} kz_jt_name;
+#define KZ_JT_NAME(lit) {(lit), sizeof(lit) - 1}
+/* The members names[0, n) of object obj, found in one pass over its members: out[i] is the
+ * value of names[i] (the last, should it be there twice), KZ_JT_NIL when absent. The way to read
+ * several members of an object: kz_jt_get looks through the object each time. */
+void kz_jt_pick(const kz_jtape *t, uint32_t obj, const kz_jt_name *names, size_t n,
+                uint32_t *out);
 /* Object members in order, as their names (strings): the member's value is name + 1. A name
  * given twice is seen once, at its last place. KZ_JT_NIL after the last. */
 uint32_t kz_jt_member_first(const kz_jtape *t, uint32_t obj);

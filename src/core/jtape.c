@@ -741,6 +741,22 @@ uint32_t kz_jt_get(const kz_jtape *t, uint32_t obj, const char *key)
     return KZ_JT_NIL;
 }
 
+void kz_jt_pick(const kz_jtape *t, uint32_t obj, const kz_jt_name *names, size_t n,
+                uint32_t *out)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = KZ_JT_NIL;
+    for (uint32_t m = kz_jt_member_first(t, obj); m != KZ_JT_NIL;
+         m = kz_jt_member_next(t, obj, m)) {
+        kz_sv name = tok_str(t, &t->tok[m]);
+        for (size_t i = 0; i < n; i++)
+            if (name.n == names[i].len && memcmp(name.p, names[i].name, name.n) == 0) {
+                out[i] = m + 1;
+                break;
+            }
+    }
+}
+
 uint32_t kz_jt_elem_first(const kz_jtape *t, uint32_t arr)
 {
     const jt_tok *k = at(t, arr);

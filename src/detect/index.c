@@ -202,35 +202,29 @@ static void props_json(const json_t *in, ind_props *p)
     p->revoked = prop_json(in, "revoked");
 }
 
-/* The members of the tape's object in one pass (a name given twice was refused). */
+/* The members of the tape's object, found in one pass (a name given twice was refused). */
 static void props_tape(const kz_jtape *t, ind_props *p)
 {
-    static const struct {
-        const char *name;
-        size_t len, off;
-    } want[] = {
-#define WANT(m) {#m, sizeof #m - 1, offsetof(ind_props, m)}
-        WANT(type),         WANT(id),          WANT(name),        WANT(pattern),
-        WANT(pattern_type), WANT(valid_from), WANT(valid_until), WANT(revoked),
-#undef WANT
+    static const kz_jt_name names[] = {
+        KZ_JT_NAME("type"),         KZ_JT_NAME("id"),         KZ_JT_NAME("name"),
+        KZ_JT_NAME("pattern"),      KZ_JT_NAME("pattern_type"), KZ_JT_NAME("valid_from"),
+        KZ_JT_NAME("valid_until"),  KZ_JT_NAME("revoked"),
     };
+    ind_prop *const to[] = {&p->type,         &p->id,         &p->name,
+                            &p->pattern,      &p->pattern_type, &p->valid_from,
+                            &p->valid_until,  &p->revoked};
+    uint32_t v[sizeof names / sizeof names[0]];
 
-    memset(p, 0, sizeof *p);
     p->object = kz_jt_kind_of(t, 0) == KZ_JT_OBJECT;
-    for (uint32_t m = kz_jt_member_first(t, 0); m != KZ_JT_NIL; m = kz_jt_member_next(t, 0, m)) {
-        kz_sv name = kz_jt_str(t, m);
-        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-            if (name.n == want[i].len && memcmp(name.p, want[i].name, name.n) == 0) {
-                ind_prop *q = (ind_prop *)(void *)((char *)p + want[i].off);
-                kz_jt_kind k = kz_jt_kind_of(t, m + 1);
-                q->s = kz_jt_str(t, m + 1);
-                q->state = k == KZ_JT_STRING ? P_STRING
-                           : k == KZ_JT_TRUE ? P_TRUE
-                           : k == KZ_JT_FALSE ? P_FALSE
-                                              : P_OTHER;
-                break;
-            }
-        }
+    kz_jt_pick(t, 0, names, sizeof names / sizeof names[0], v);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        kz_jt_kind k = kz_jt_kind_of(t, v[i]);
+        to[i]->s = kz_jt_str(t, v[i]);
+        to[i]->state = k == KZ_JT_NONE     ? P_ABSENT
+                       : k == KZ_JT_STRING ? P_STRING
+                       : k == KZ_JT_TRUE   ? P_TRUE
+                       : k == KZ_JT_FALSE  ? P_FALSE
+                                           : P_OTHER;
     }
 }
 

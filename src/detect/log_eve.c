@@ -32,7 +32,6 @@
  * malformed. Lines are read with the JSON tape (core.h), not jansson: no allocation per value,
  * and the fields are views of the line where it has no escapes.
  */
-#include <stddef.h>
 #include <string.h>
 
 #include "log_int.h"
@@ -157,38 +156,18 @@ static void fileinfo(kz_log_reader *r, uint32_t f)
     kz__rec_add(r, "file", "name", name.p, name.n);
 }
 
-/* The members of an event that are read, by their value on the tape (KZ_JT_NIL when absent). */
-typedef struct {
-    uint32_t event_type, timestamp, src_ip, dest_ip, src_port, dest_port, proto, app_proto;
-    uint32_t flow, dns, http, tls, fileinfo, email;
-} eve_top;
-
-/* Finds the members eve_top names in one pass over the event's names (each seen once, the last
- * of a name given twice, as jansson keeps it). */
-static void top_members(const kz_jtape *t, eve_top *e)
-{
-    static const struct {
-        const char *name;
-        size_t len, off;
-    } want[] = {
-#define WANT(m) {#m, sizeof #m - 1, offsetof(eve_top, m)}
-        WANT(timestamp), WANT(event_type), WANT(src_ip),   WANT(src_port), WANT(dest_ip),
-        WANT(dest_port), WANT(proto),      WANT(app_proto), WANT(flow),    WANT(dns),
-        WANT(http),      WANT(tls),        WANT(fileinfo), WANT(email),
-#undef WANT
-    };
-
-    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
-        *(uint32_t *)(void *)((char *)e + want[i].off) = KZ_JT_NIL;
-    for (uint32_t m = kz_jt_member_first(t, 0); m != KZ_JT_NIL; m = kz_jt_member_next(t, 0, m)) {
-        kz_sv name = kz_jt_str(t, m);
-        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
-            if (name.n == want[i].len && memcmp(name.p, want[i].name, name.n) == 0) {
-                *(uint32_t *)(void *)((char *)e + want[i].off) = m + 1;
-                break;
-            }
-    }
-}
+/* The members of an event that are read (kz_jt_pick finds them in one pass). */
+enum {
+    E_TIMESTAMP, E_EVENT_TYPE, E_SRC_IP, E_SRC_PORT, E_DEST_IP, E_DEST_PORT, E_PROTO,
+    E_APP_PROTO, E_FLOW, E_DNS, E_HTTP, E_TLS, E_FILEINFO, E_EMAIL, E_COUNT
+};
+static const kz_jt_name top_names[E_COUNT] = {
+    KZ_JT_NAME("timestamp"), KZ_JT_NAME("event_type"), KZ_JT_NAME("src_ip"),
+    KZ_JT_NAME("src_port"),  KZ_JT_NAME("dest_ip"),    KZ_JT_NAME("dest_port"),
+    KZ_JT_NAME("proto"),     KZ_JT_NAME("app_proto"),  KZ_JT_NAME("flow"),
+    KZ_JT_NAME("dns"),       KZ_JT_NAME("http"),       KZ_JT_NAME("tls"),
+    KZ_JT_NAME("fileinfo"),  KZ_JT_NAME("email"),
+};
 
 /* v when it is an object (a section), else KZ_JT_NIL. */
 static uint32_t section(const kz_jtape *t, uint32_t v)
@@ -200,8 +179,7 @@ static uint32_t section(const kz_jtape *t, uint32_t v)
 kz__line_result kz__eve_line(kz_log_reader *r, kz_sv line)
 {
     const kz_jtape *t;
-    uint32_t sec;
-    eve_top e;
+    uint32_t sec, e[E_COUNT];
     kz_sv ts, s, app;
 
     if (line.n == 0)
@@ -209,10 +187,10 @@ kz__line_result kz__eve_line(kz_log_reader *r, kz_sv line)
     if (!kz__log_json(r, line))
         return KZ__LINE_BAD;
     t = r->tape;
-    top_members(t, &e);
-    kz__rec_log_name(r, kz_jt_str(t, e.event_type),
-                     kz_jt_kind_of(t, e.event_type) == KZ_JT_STRING ? "" : "eve");
-    ts = kz_jt_str(t, e.timestamp);
+    kz_jt_pick(t, 0, top_names, E_COUNT, e);
+    kz__rec_log_name(r, kz_jt_str(t, e[E_EVENT_TYPE]),
+                     kz_jt_kind_of(t, e[E_EVENT_TYPE]) == KZ_JT_STRING ? "" : "eve");
+    ts = kz_jt_str(t, e[E_TIMESTAMP]);
     if (ts.n > 0) {
         if (kz__iso_time(ts.p, ts.n, &r->rec.time) != ts.n) {
             snprintf(r->why, sizeof r->why, "timestamp \"%.*s\" is not ISO 8601",
@@ -221,34 +199,34 @@ kz__line_result kz__eve_line(kz_log_reader *r, kz_sv line)
         }
         r->rec.has_time = true;
     }
-    s = kz_jt_str(t, e.src_ip);
+    s = kz_jt_str(t, e[E_SRC_IP]);
     (void)kz__rec_ip(r, s.p, s.n, KZ__IP_SRC);
-    s = kz_jt_str(t, e.dest_ip);
+    s = kz_jt_str(t, e[E_DEST_IP]);
     (void)kz__rec_ip(r, s.p, s.n, KZ__IP_DST);
-    port(r, true, e.src_port);
-    port(r, false, e.dest_port);
-    s = kz_jt_str(t, e.proto);
+    port(r, true, e[E_SRC_PORT]);
+    port(r, false, e[E_DEST_PORT]);
+    s = kz_jt_str(t, e[E_PROTO]);
     kz__rec_proto(r, s.p, s.n);
-    app = kz_jt_str(t, e.app_proto);
+    app = kz_jt_str(t, e[E_APP_PROTO]);
     if (!kz_sv_eq_c(app, "failed"))
         kz__rec_proto(r, app.p, app.n);
-    if ((sec = section(t, e.flow)) != KZ_JT_NIL)
+    if ((sec = section(t, e[E_FLOW])) != KZ_JT_NIL)
         flow(r, sec);
-    if ((sec = section(t, e.dns)) != KZ_JT_NIL)
+    if ((sec = section(t, e[E_DNS])) != KZ_JT_NIL)
         dns(r, sec);
-    if ((sec = section(t, e.http)) != KZ_JT_NIL)
+    if ((sec = section(t, e[E_HTTP])) != KZ_JT_NIL)
         kz__rec_http(r, str(t, sec, "hostname"), str(t, sec, "url"), str(t, sec, "http_method"),
                      str(t, sec, "http_user_agent"));
-    if ((sec = section(t, e.tls)) != KZ_JT_NIL) {
+    if ((sec = section(t, e[E_TLS])) != KZ_JT_NIL) {
         s = str(t, sec, "sni");
         (void)kz__rec_domain(r, s.p, s.n);
         s = str(t, sec, "fingerprint");
         if (s.n > 0)
             (void)kz__rec_hash(r, "x509-certificate", s.p, s.n);
     }
-    if ((sec = section(t, e.fileinfo)) != KZ_JT_NIL)
+    if ((sec = section(t, e[E_FILEINFO])) != KZ_JT_NIL)
         fileinfo(r, sec);
-    if ((sec = section(t, e.email)) != KZ_JT_NIL)
+    if ((sec = section(t, e[E_EMAIL])) != KZ_JT_NIL)
         email(r, sec);
     return KZ__LINE_RECORD;
 }

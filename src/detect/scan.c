@@ -209,6 +209,20 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* Room for a whole batch of lines in b (kz__log_lines_in writes up to that many at once). */
+static kz_rc lines_room(scan_batch *b)
+{
+    scan_line *nl;
+
+    if (b->caplines >= BATCH_LINES)
+        return KZ_OK;
+    if ((nl = realloc(b->lines, BATCH_LINES * sizeof *nl)) == NULL)
+        return KZ_ENOMEM;
+    b->lines = nl;
+    b->caplines = BATCH_LINES;
+    return KZ_OK;
+}
+
 /* Fills batch b with the next lines of r, copied; *end at the end of the input. The window's
  * whole lines are framed in bulk and copied as one span; a line they stop at (or the first
  * after a read) goes the general way. */
@@ -219,13 +233,8 @@ static kz_rc fill_batch(kz_log_reader *r, scan_batch *b, bool *end, kz_err *err)
     kz_buf_reset(&b->bytes);
     b->nlines = 0;
     b->done = false;
-    if (b->caplines < BATCH_LINES) {
-        scan_line *nl = realloc(b->lines, BATCH_LINES * sizeof *nl);
-        if (nl == NULL)
-            return kz_fail(err, KZ_ENOMEM, "out of memory");
-        b->lines = nl;
-        b->caplines = BATCH_LINES;
-    }
+    if (lines_room(b) != KZ_OK)
+        return kz_fail(err, KZ_ENOMEM, "out of memory");
     while (b->nlines < BATCH_LINES && b->bytes.n < BATCH_BYTES) {
         scan_line *v = b->lines + b->nlines;
         size_t k = kz__log_lines_in(r, v, BATCH_LINES - b->nlines);
@@ -268,13 +277,8 @@ static kz_rc view_batch(kz_log_reader *r, scan_batch *b, bool *end, kz_err *err)
 
     b->nlines = 0;
     b->done = false;
-    if (b->caplines < BATCH_LINES) {
-        scan_line *nl = realloc(b->lines, BATCH_LINES * sizeof *nl);
-        if (nl == NULL)
-            return kz_fail(err, KZ_ENOMEM, "out of memory");
-        b->lines = nl;
-        b->caplines = BATCH_LINES;
-    }
+    if (lines_room(b) != KZ_OK)
+        return kz_fail(err, KZ_ENOMEM, "out of memory");
     while (b->nlines < BATCH_LINES) {
         kz_sv line;
         /* The window's whole lines in bulk; a line they stop at goes the general way. */

@@ -544,6 +544,18 @@ static void test_jtape_duplicate_names_last_wins_or_are_refused(void **state)
     m = kz_jt_member_next(t, 0, m);
     assert_true(kz_sv_eq_c(kz_jt_str(t, m), "a"));
     assert_int_equal(kz_jt_member_next(t, 0, m), KZ_JT_NIL);
+    { /* kz_jt_pick: the last "a", an absent name, and nothing from a value that is no object */
+        static const kz_jt_name names[] = {KZ_JT_NAME("a"), KZ_JT_NAME("zz"), KZ_JT_NAME("b")};
+        uint32_t v[3];
+        kz_jt_pick(t, 0, names, 3, v);
+        assert_true(kz_jt_int(t, v[0], &i));
+        assert_int_equal(i, 3);
+        assert_int_equal(v[1], KZ_JT_NIL);
+        assert_int_equal(kz_jt_kind_of(t, v[2]), KZ_JT_OBJECT);
+        kz_jt_pick(t, v[0], names, 3, v);
+        assert_int_equal(v[0], KZ_JT_NIL);
+        assert_int_equal(v[2], KZ_JT_NIL);
+    }
     assert_int_equal(kz_jtape_parse(t, few, sizeof few - 1, KZ_JT_REJECT_DUPLICATES, &err),
                      KZ_EINVAL);
     assert_string_equal(err.msg, "column 12: an object with the member name \"c\" twice");
