@@ -34,6 +34,7 @@
 #include <jansson.h>
 
 #include "kizuna/core.h"
+#include "kizuna/stix.h"
 
 /* ---- log records ---------------------------------------------------------------------------- */
 
@@ -136,6 +137,32 @@ typedef enum {
 KZ_NODISCARD kz_rc kz_index_add_text(kz_index *ix, const char *text, size_t n,
                                      const kz_time *now, kz_index_text_kind *kind, bool *added,
                                      kz_err *err);
+
+/* What kz_index_load says of one object of its input. */
+typedef struct {
+    const char *text;      /* the object's JSON text (n bytes); NULL for an element the reader
+                            * refused (err says why: over a limit, not an object) */
+    size_t n;
+    const kz_where *where; /* where the reader found it (kz_reader_label names it) */
+    kz_index_text_kind kind;
+    kz_rc rc;              /* as kz_index_add_text would return */
+    const kz_err *err;     /* the message, when rc != KZ_OK */
+    bool added;
+} kz_index_loaded;
+
+typedef void (*kz_index_load_fn)(void *ctx, const kz_index_loaded *obj);
+
+/*
+ * Adds every indicator of reader r's input as kz_index_add_text would, one object after another,
+ * but reads their JSON and parses their patterns on `threads` threads (1: on the calling thread
+ * alone). The calling thread frames the input and puts the indicators into the index in input
+ * order, so that the index is the same whatever the number of threads, and tells fn of every
+ * object, in input order, on the calling thread. KZ_OK at the input's end; an error of the
+ * reader that the input cannot go on after (I/O, broken framing) after every object before it
+ * was told; KZ_ENOMEM.
+ */
+KZ_NODISCARD kz_rc kz_index_load(kz_index *ix, kz_reader *r, int threads, const kz_time *now,
+                                 kz_index_load_fn fn, void *ctx, kz_err *err);
 
 /* Compiles the index (the Vectorscan database) after the last kz_index_add. */
 KZ_NODISCARD kz_rc kz_index_build(kz_index *ix, kz_err *err);

@@ -51,6 +51,7 @@ static char out_buf[64 << 10]; /* standard output's buffer */
 typedef struct {
     kz_index *ix;
     kz_time now;
+    int threads; /* reading a file's indicators */
     uint64_t seen, active, bad;
 } load_ctx;
 
@@ -75,16 +76,13 @@ static void origin_name(const origin *o, char *buf, size_t cap)
     snprintf(buf, cap, "%s: %s", o->path, label);
 }
 
-/* Adds the object whose JSON text is text[0, n) when it is an indicator. A text that is not JSON
- * is reported with jansson's reading of it (which refuses the same texts as the tape) for its
- * line and column in the file. */
-static void add_indicator(load_ctx *lc, const char *text, size_t n, const origin *o)
+/* Counts an object added or not, and says what was wrong with it. A text that is not JSON is
+ * reported with jansson's reading of it (which refuses the same texts as the tape) for its line
+ * and column in the file. */
+static void tell(load_ctx *lc, const origin *o, const char *text, size_t n,
+                 kz_index_text_kind kind, kz_rc rc, const kz_err *err, bool added)
 {
-    kz_index_text_kind kind;
-    bool added = false;
     char where[400];
-    kz_err err;
-    kz_rc rc = kz_index_add_text(lc->ix, text, n, &lc->now, &kind, &added, &err);
 
     if (kind == KZ_IX_NOT_INDICATOR || (kind == KZ_IX_INDICATOR && rc == KZ_OK)) {
         lc->seen += kind == KZ_IX_INDICATOR;
@@ -99,30 +97,49 @@ static void add_indicator(load_ctx *lc, const char *text, size_t n, const origin
         json_t *obj = NULL;
         kz_err jerr;
         kz_buf_init(&min, 0);
+        jerr.msg[0] = '\0';
         if (o->r != NULL) {
             kz_reader_label(o->r, o->w, label, sizeof label);
             if (kz_element_parse(text, n, &ectx, &min, &obj, &jerr) != KZ_EINVAL)
                 jerr.msg[0] = '\0'; /* jansson's lost NUL (core.h): the tape's message */
-        } else {
-            jerr.msg[0] = '\0';
         }
         if (jerr.msg[0] != '\0')
             cli_error("scan: %s", jerr.msg);
         else
-            cli_error("scan: %s: %s", where, err.msg);
+            cli_error("scan: %s: %s", where, err->msg);
         json_decref(obj);
         kz_buf_free(&min);
         return;
     }
     lc->seen++;
     lc->bad++;
-    fprintf(stderr, "kizuna: scan: %s: %s (skipped)\n", where, err.msg);
+    fprintf(stderr, "kizuna: scan: %s: %s (skipped)\n", where, err->msg);
 }
 
+/* kz_index_load's report of one object of a file. */
+typedef struct {
+    load_ctx *lc;
+    const char *path;
+    kz_reader *r;
+} file_ctx;
+
+static void on_loaded(void *ctx, const kz_index_loaded *l)
+{
+    file_ctx *fc = ctx;
+    origin o = {fc->path, fc->r, l->where, {NULL, 0}};
+
+    if (l->text == NULL) /* the reader refused the element; its message says where */
+        cli_error("scan: %s", l->err->msg);
+    else
+        tell(fc->lc, &o, l->text, l->n, l->kind, l->rc, l->err, l->added);
+}
+
+/* Reads the indicators of a file (or standard input) into the index, on lc->threads threads. */
 static int load_file(cli_ctx *c, load_ctx *lc, const char *path)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     kz_reader *r = NULL;
+    file_ctx fc;
     int code = EXIT_OK;
     kz_err err;
 
@@ -135,29 +152,27 @@ static int load_file(cli_ctx *c, load_ctx *lc, const char *path)
         code = EXIT_ENV;
         goto out;
     }
-    for (;;) {
-        const char *text;
-        size_t len;
-        kz_where w;
-        origin o = {path, r, &w, {NULL, 0}};
-        kz_rc rc = kz_reader_next_raw(r, &text, &len, &w, &err);
-
-        if (rc == KZ_ENOTFOUND)
-            break;
-        if (rc != KZ_OK) {
-            cli_error("scan: %s", err.msg);
-            if (rc == KZ_EINVAL && kz_reader_can_continue(r))
-                continue;
-            code = EXIT_ENV;
-            break;
-        }
-        add_indicator(lc, text, len, &o);
+    fc = (file_ctx){lc, path, r};
+    if (kz_index_load(lc->ix, r, lc->threads, &lc->now, on_loaded, &fc, &err) != KZ_OK) {
+        cli_error("scan: %s", err.msg);
+        code = EXIT_ENV;
     }
 out:
     kz_reader_free(r);
     if (f != stdin)
         fclose(f);
     return code;
+}
+
+/* Adds one stored object when it is an indicator. */
+static void add_indicator(load_ctx *lc, const char *text, size_t n, const origin *o)
+{
+    kz_index_text_kind kind;
+    bool added = false;
+    kz_err err;
+    kz_rc rc = kz_index_add_text(lc->ix, text, n, &lc->now, &kind, &added, &err);
+
+    tell(lc, o, text, n, kind, rc, &err, added);
 }
 
 static kz_rc load_row(void *ctx, const kz_row *row)
@@ -561,6 +576,7 @@ int cmd_scan(cli_ctx *c, int argc, char **argv)
         node = host;
     }
     lc.now = sc.now = kz_time_now();
+    lc.threads = (int)nthreads;
     sc.keep_observed = sightings != NULL;
     /* Match lines in 64 KiB writes rather than the 4 KiB stdio picks for a file or pipe (system
      * calls are dear on VMs; a busy indicator can match millions of lines). */

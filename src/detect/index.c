@@ -166,30 +166,18 @@ out:
     return rc;
 }
 
-/* A property of an indicator as the index reads it: absent, a string, or something else. */
-typedef struct {
-    enum { P_ABSENT, P_STRING, P_OTHER, P_TRUE, P_FALSE } state;
-    kz_sv s;
-} ind_prop;
-
-/* The properties the index reads, from jansson (props_json) or the tape (props_tape). */
-typedef struct {
-    bool object;
-    ind_prop type, id, name, pattern, pattern_type, valid_from, valid_until, revoked;
-} ind_props;
-
-static ind_prop prop_json(const json_t *obj, const char *name)
+static kz_ix_prop prop_json(const json_t *obj, const char *name)
 {
     const json_t *v = json_object_get(obj, name);
 
     if (v == NULL)
-        return (ind_prop){P_ABSENT, {"", 0}};
+        return (kz_ix_prop){P_ABSENT, {"", 0}};
     if (json_is_string(v))
-        return (ind_prop){P_STRING, {json_string_value(v), json_string_length(v)}};
-    return (ind_prop){json_is_true(v) ? P_TRUE : json_is_false(v) ? P_FALSE : P_OTHER, {"", 0}};
+        return (kz_ix_prop){P_STRING, {json_string_value(v), json_string_length(v)}};
+    return (kz_ix_prop){json_is_true(v) ? P_TRUE : json_is_false(v) ? P_FALSE : P_OTHER, {"", 0}};
 }
 
-static void props_json(const json_t *in, ind_props *p)
+static void props_json(const json_t *in, kz_ix_props *p)
 {
     p->object = json_is_object(in);
     p->type = prop_json(in, "type");
@@ -203,14 +191,14 @@ static void props_json(const json_t *in, ind_props *p)
 }
 
 /* The members of the tape's object, found in one pass (a name given twice was refused). */
-static void props_tape(const kz_jtape *t, ind_props *p)
+static void props_tape(const kz_jtape *t, kz_ix_props *p)
 {
     static const kz_jt_name names[] = {
         KZ_JT_NAME("type"),         KZ_JT_NAME("id"),         KZ_JT_NAME("name"),
         KZ_JT_NAME("pattern"),      KZ_JT_NAME("pattern_type"), KZ_JT_NAME("valid_from"),
         KZ_JT_NAME("valid_until"),  KZ_JT_NAME("revoked"),
     };
-    ind_prop *const to[] = {&p->type,         &p->id,         &p->name,
+    kz_ix_prop *const to[] = {&p->type,         &p->id,         &p->name,
                             &p->pattern,      &p->pattern_type, &p->valid_from,
                             &p->valid_until,  &p->revoked};
     uint32_t v[sizeof names / sizeof names[0]];
@@ -229,7 +217,7 @@ static void props_tape(const kz_jtape *t, ind_props *p)
 }
 
 /* Reads the timestamp property `name` into *t; *has false when it is absent. */
-static kz_rc time_prop(const ind_prop *v, const char *name, kz_sv id, bool *has, kz_time *t,
+static kz_rc time_prop(const kz_ix_prop *v, const char *name, kz_sv id, bool *has, kz_time *t,
                        kz_err *err)
 {
     kz_rc rc = KZ_OK;
@@ -249,7 +237,7 @@ out:
 }
 
 /* Checks the indicator's shape and whether it is active at now (*active). */
-static kz_rc check_indicator(const ind_props *p, const kz_time *now, bool *active, kz_err *err)
+static kz_rc check_indicator(const kz_ix_props *p, const kz_time *now, bool *active, kz_err *err)
 {
     kz_sv id = p->id.s;
     kz_time t;
@@ -320,16 +308,53 @@ static bool uuid_of(const char *id, size_t n, unsigned char u[16])
     return true;
 }
 
-/* Adds the indicator whose properties are p (see kz_index_add). */
-static kz_rc add_props(kz_index *ix, const ind_props *p, const kz_time *now, bool *added,
-                       kz_err *err)
+/*
+ * The first half of adding an indicator, which changes no index (any thread may do it): its
+ * properties checked, its pattern parsed, its atoms chosen (appended to *atoms, from e->atom0).
+ * e->pat is NULL when there is nothing to add (not active); otherwise the caller owns it until
+ * entry_put takes it. id and name are p's views.
+ */
+kz_rc kz_ix_entry_make(const kz_limits *lim, const kz_ix_props *p, const kz_time *now,
+                       kz_ix_atoms *atoms, kz_ix_entry *e, kz_err *err)
+{
+    bool active;
+    kz_rc rc;
+
+    memset(e, 0, sizeof *e);
+    e->atom0 = atoms->n;
+    if ((rc = check_indicator(p, now, &active, err)) != KZ_OK || !active)
+        return rc;
+    e->id = p->id.s;
+    e->name = p->name.state == P_STRING ? p->name.s : (kz_sv){"", 0};
+    if ((rc = kz_pattern_parse(p->pattern.s, lim, &e->pat, err)) != KZ_OK) {
+        kz_err_prefix(err, "%.*s: pattern", (int)e->id.n, e->id.p);
+        e->pat = NULL;
+        return rc;
+    }
+    if (kz_ix_pattern_atoms(e->pat, atoms, &e->indexable) != KZ_OK) {
+        kz_pattern_free(e->pat);
+        e->pat = NULL;
+        atoms->n = e->atom0;
+        return kz_fail(err, KZ_ENOMEM, "out of memory");
+    }
+    e->natoms = atoms->n - e->atom0;
+    e->window = kz_ix_pattern_window(e->pat, &e->within);
+    e->sure = e->indexable && kz_ix_pattern_sure(e->pat); /* no window either then */
+    return KZ_OK;
+}
+
+/* The second half: puts entry e (whose atoms are atoms[e->atom0, + e->natoms)) into the index.
+ * The index takes e's pattern when it keeps it (e->pat is then NULL); otherwise it stays the
+ * caller's to free (kz_index_load frees them on its reading threads, which allocated them). */
+kz_rc kz_ix_entry_put(kz_index *ix, kz_ix_entry *e, const kz_ix_atom *atoms, bool *added,
+                      kz_err *err)
 {
     unsigned char uuid[16];
-    kz_pattern *pat = NULL;
+    kz_pattern *pat = e->pat;
     kz_ix_ind *ind;
     kz_ix_eval ev;
-    kz_sv id, name;
-    bool active, indexable;
+    kz_sv id = e->id, name = e->name;
+    bool indexable = e->indexable;
     uint32_t at;
     kz_rc rc;
 
@@ -338,18 +363,11 @@ static kz_rc add_props(kz_index *ix, const ind_props *p, const kz_time *now, boo
         rc = kz_fail(err, KZ_EUSAGE, "kz_index_add after kz_index_build, or the index is full");
         goto out;
     }
-    if ((rc = check_indicator(p, now, &active, err)) != KZ_OK || !active)
-        goto out;
-    id = p->id.s;
-    name = p->name.state == P_STRING ? p->name.s : (kz_sv){"", 0};
-    if ((rc = kz_pattern_parse(p->pattern.s, &ix->lim, &pat, err)) != KZ_OK) {
-        kz_err_prefix(err, "%.*s: pattern", (int)id.n, id.p);
+    if (pat == NULL) { /* not active */
+        rc = KZ_OK;
         goto out;
     }
-    ix->atoms.n = 0;
     rc = KZ_ENOMEM;
-    if (kz_ix_pattern_atoms(pat, &ix->atoms, &indexable) != KZ_OK)
-        goto out;
     if (kz_grow(&ix->ind, &ix->capind, ix->nind, sizeof *ix->ind, 1024) != KZ_OK)
         goto out;
     if (kz_grow(&ix->eval, &ix->capeval, ix->neval, sizeof *ix->eval, 64) != KZ_OK)
@@ -367,8 +385,8 @@ static kz_rc add_props(kz_index *ix, const ind_props *p, const kz_time *now, boo
         goto out;
     ix->nind++;
     ix->st.indicators++;
-    ev = (kz_ix_eval){NULL, -1, 0};
-    if (kz_ix_pattern_window(pat, &ev.within)) {
+    ev = (kz_ix_eval){NULL, e->within, 0};
+    if (e->window) {
         ind->flags |= IND_WINDOW;
         ev.win = (uint32_t)ix->nwin++;
     }
@@ -376,17 +394,17 @@ static kz_rc add_props(kz_index *ix, const ind_props *p, const kz_time *now, boo
         ind->flags |= IND_FULL;
         ix->st.full_only++;
     }
-    for (size_t i = 0; indexable && i < ix->atoms.n; i++)
-        if ((rc = kz_ix_atom_add(ix, &ix->atoms.v[i], at)) != KZ_OK) {
+    for (size_t i = 0; indexable && i < e->natoms; i++)
+        if ((rc = kz_ix_atom_add(ix, &atoms[e->atom0 + i], at)) != KZ_OK) {
             kz_fail(err, rc, "%.*s: indexing the pattern failed (%s)", (int)id.n, id.p,
                     kz_rc_str(rc));
             goto out;
         }
-    if (indexable && kz_ix_pattern_sure(pat)) { /* no window either: one observation */
+    if (e->sure) { /* one comparison in one observation */
         ind->flags |= IND_SURE;
     } else {
         ev.pat = pat;
-        pat = NULL; /* kept for evaluation */
+        e->pat = NULL; /* kept for evaluation */
         ix->eval[ix->neval++] = ev;
         ind->eval = (uint32_t)ix->neval;
     }
@@ -395,36 +413,64 @@ static kz_rc add_props(kz_index *ix, const ind_props *p, const kz_time *now, boo
 out:
     if (rc == KZ_ENOMEM)
         kz_fail(err, rc, "out of memory");
-    kz_pattern_free(pat);
+    return rc;
+}
+
+/* Both halves, for one indicator whose properties are p. */
+static kz_rc add_props(kz_index *ix, const kz_ix_props *p, const kz_time *now, bool *added,
+                       kz_err *err)
+{
+    kz_ix_entry e;
+    kz_rc rc;
+
+    *added = false;
+    if (ix->built)
+        return kz_fail(err, KZ_EUSAGE, "kz_index_add after kz_index_build");
+    ix->atoms.n = 0;
+    if ((rc = kz_ix_entry_make(&ix->lim, p, now, &ix->atoms, &e, err)) != KZ_OK)
+        return rc;
+    rc = kz_ix_entry_put(ix, &e, ix->atoms.v, added, err);
+    kz_pattern_free(e.pat); /* when the index did not keep it */
     return rc;
 }
 
 kz_rc kz_index_add(kz_index *ix, const json_t *indicator, const kz_time *now, bool *added,
                    kz_err *err)
 {
-    ind_props p;
+    kz_ix_props p;
 
     props_json(indicator, &p);
     return add_props(ix, &p, now, added, err);
 }
 
+kz_rc kz_ix_read_text(kz_jtape *t, const char *text, size_t n, kz_ix_props *p,
+                      kz_index_text_kind *kind, kz_err *err)
+{
+    kz_rc rc;
+
+    *kind = KZ_IX_NOT_JSON;
+    if ((rc = kz_jtape_parse(t, text, n, KZ_JT_REJECT_DUPLICATES, err)) != KZ_OK)
+        return rc == KZ_ELIMIT ? KZ_EINVAL : rc;
+    props_tape(t, p);
+    *kind = p->object && p->type.state == P_STRING && kz_sv_eq_c(p->type.s, "indicator")
+                ? KZ_IX_INDICATOR
+                : KZ_IX_NOT_INDICATOR;
+    return KZ_OK;
+}
+
 kz_rc kz_index_add_text(kz_index *ix, const char *text, size_t n, const kz_time *now,
                         kz_index_text_kind *kind, bool *added, kz_err *err)
 {
-    ind_props p;
+    kz_ix_props p;
     kz_rc rc;
 
     *kind = KZ_IX_NOT_JSON;
     *added = false;
     if (ix->tape == NULL && (ix->tape = kz_jtape_new(ix->lim.json_depth)) == NULL)
         return kz_fail(err, KZ_ENOMEM, "out of memory");
-    if ((rc = kz_jtape_parse(ix->tape, text, n, KZ_JT_REJECT_DUPLICATES, err)) != KZ_OK)
-        return rc == KZ_ELIMIT ? KZ_EINVAL : rc;
-    props_tape(ix->tape, &p);
-    *kind = KZ_IX_NOT_INDICATOR;
-    if (!p.object || p.type.state != P_STRING || !kz_sv_eq_c(p.type.s, "indicator"))
-        return KZ_OK;
-    *kind = KZ_IX_INDICATOR;
+    if ((rc = kz_ix_read_text(ix->tape, text, n, &p, kind, err)) != KZ_OK ||
+        *kind != KZ_IX_INDICATOR)
+        return rc;
     return add_props(ix, &p, now, added, err);
 }
 

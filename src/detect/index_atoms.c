@@ -659,7 +659,7 @@ static int32_t group_get(kz_index *ix, const char *type, size_t tn, const char *
 /* Puts one atom of indicator ind into its table. */
 kz_rc kz_ix_atom_add(kz_index *ix, const kz_ix_atom *a, uint32_t ind)
 {
-    char path[KZ_IX_PATH_MAX], *norm = NULL;
+    char path[KZ_IX_PATH_MAX], small[256], *norm = NULL;
     const char *type = a->ref ? "" : NULL;
     size_t tn = 0, nn;
     int32_t g;
@@ -697,10 +697,13 @@ kz_rc kz_ix_atom_add(kz_index *ix, const kz_ix_atom *a, uint32_t ind)
     if (a->ref)
         ix->ref_group = g;
     if (a->kind == KZ_IX_EXACT) {
-        if ((norm = malloc(a->value.n + KZ_IX_NORM_EXTRA)) == NULL)
+        /* Most values are short: normalised on the stack, not in a malloc and free each. */
+        char *out = small;
+        if (a->value.n + KZ_IX_NORM_EXTRA > sizeof small &&
+            (out = norm = malloc(a->value.n + KZ_IX_NORM_EXTRA)) == NULL)
             goto out;
-        nn = kz_ix_normalise(ix->grp[g].norm, a->value, norm);
-        if ((rc = exact_add(ix, (uint32_t)g, norm, nn, ind)) == KZ_OK)
+        nn = kz_ix_normalise(ix->grp[g].norm, a->value, out);
+        if ((rc = exact_add(ix, (uint32_t)g, out, nn, ind)) == KZ_OK)
             ix->st.exact++;
         goto out;
     }

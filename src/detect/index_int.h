@@ -208,6 +208,41 @@ struct kz_index {
     bool built;
 };
 
+/* A property of an indicator as the index reads it: absent, a string, or something else. */
+typedef struct {
+    enum { P_ABSENT, P_STRING, P_OTHER, P_TRUE, P_FALSE } state;
+    kz_sv s;
+} kz_ix_prop;
+
+/* The properties the index reads, from jansson or the tape. */
+typedef struct {
+    bool object;
+    kz_ix_prop type, id, name, pattern, pattern_type, valid_from, valid_until, revoked;
+} kz_ix_props;
+
+/* An indicator read, checked and parsed, not yet in an index (kz_ix_entry_make). */
+typedef struct {
+    kz_pattern *pat; /* NULL: nothing to add (not active) */
+    kz_sv id, name;
+    size_t atom0, natoms; /* its atoms, in the atoms vector given to kz_ix_entry_make */
+    bool indexable;
+    bool sure;     /* indexable, and its atom's hit is its match: no evaluation */
+    bool window;   /* it needs several observations */
+    double within; /* its outermost WITHIN, or -1 */
+} kz_ix_entry;
+
+/* An object's JSON text read with tape t into p (index.c): *kind as kz_index_add_text's. */
+KZ_NODISCARD kz_rc kz_ix_read_text(kz_jtape *t, const char *text, size_t n, kz_ix_props *p,
+                                   kz_index_text_kind *kind, kz_err *err);
+/* The first half of adding an indicator, which changes no index: any thread may call it. */
+KZ_NODISCARD kz_rc kz_ix_entry_make(const kz_limits *lim, const kz_ix_props *p,
+                                    const kz_time *now, kz_ix_atoms *atoms, kz_ix_entry *e,
+                                    kz_err *err);
+/* The second half: e into the index, which takes e->pat when it keeps it (then NULL); else
+ * e->pat stays the caller's. */
+KZ_NODISCARD kz_rc kz_ix_entry_put(kz_index *ix, kz_ix_entry *e, const kz_ix_atom *atoms,
+                                   bool *added, kz_err *err);
+
 /* Room for an indicator id's text made from its UUID. */
 #define KZ_IX_ID_MAX 48
 /* Indicator ind's id as text: ind->id, or made in buf from the UUID kept (IND_UUID). */

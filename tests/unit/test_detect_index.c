@@ -1191,12 +1191,160 @@ static void test_index_add_text_kinds_and_messages(void **state)
     kz_index_free(ix); /* not built: its tape is freed here (the leak check sees it) */
 }
 
+/* What kz_index_load told, one line per object, to compare between thread counts. */
+typedef struct {
+    kz_buf log;
+    const kz_reader *r;
+} load_log;
+
+static void on_load(void *ctx, const kz_index_loaded *l)
+{
+    load_log *ll = ctx;
+    char label[64];
+
+    kz_reader_label(ll->r, l->where, label, sizeof label);
+    assert_int_equal(kz_buf_printf(&ll->log, "%s kind=%d rc=%d added=%d %s\n", label, l->kind,
+                                   l->rc, l->added, l->err ? l->err->msg : "-"),
+                     KZ_OK);
+}
+
+/* A bundle of n objects: mostly indicators (every tenth a CIDR, every seventh a domain), with
+ * an object of another type, an invalid pattern, a bad valid_from, an expired indicator, a
+ * string element (which the reader refuses) and an object with a member name twice. */
+static char *load_bundle(int n, size_t *len)
+{
+    kz_buf b;
+
+    kz_buf_init(&b, 0);
+    assert_int_equal(kz_buf_puts(&b, "{\"type\":\"bundle\",\"id\":\"bundle--1\",\"objects\":["), KZ_OK);
+    for (int i = 0; i < n; i++) {
+        char id[64];
+        ind_id(i, id);
+        if (i > 0)
+            assert_int_equal(kz_buf_puts(&b, ",\n"), KZ_OK);
+        if (i % 97 == 5) {
+            assert_int_equal(kz_buf_puts(&b, "{\"type\":\"malware\",\"id\":\"malware--1\"}"), KZ_OK);
+        } else if (i % 101 == 7) {
+            assert_int_equal(kz_buf_printf(&b, "{\"type\":\"indicator\",\"id\":\"%s\",\"pattern\":"
+                                               "\"[ipv4-addr:value = \"}", id), KZ_OK);
+        } else if (i % 103 == 9) {
+            assert_int_equal(kz_buf_printf(&b, "{\"type\":\"indicator\",\"id\":\"%s\",\"pattern\":"
+                                               "\"[a:b = 1]\",\"valid_from\":\"soon\"}", id),
+                             KZ_OK);
+        } else if (i % 107 == 11) {
+            assert_int_equal(kz_buf_printf(&b, "{\"type\":\"indicator\",\"id\":\"%s\",\"pattern\":"
+                                               "\"[a:b = 1]\",\"valid_until\":"
+                                               "\"2001-01-01T00:00:00Z\"}", id), KZ_OK);
+        } else if (i % 109 == 13) {
+            assert_int_equal(kz_buf_puts(&b, "\"not an object\""), KZ_OK);
+        } else if (i % 113 == 15) {
+            assert_int_equal(kz_buf_puts(&b, "{\"type\":\"indicator\",\"type\":\"indicator\"}"),
+                             KZ_OK);
+        } else if (i % 10 == 0) {
+            assert_int_equal(kz_buf_printf(&b, "{\"type\":\"indicator\",\"id\":\"%s\",\"pattern\":"
+                                               "\"[ipv4-addr:value ISSUBSET '10.%d.%d.0/24']\"}",
+                                           id, i / 256 % 256, i % 256), KZ_OK);
+        } else if (i % 7 == 0) {
+            assert_int_equal(kz_buf_printf(&b, "{\"type\":\"indicator\",\"id\":\"%s\",\"name\":"
+                                               "\"d\\u00e9 %d\",\"pattern\":\"[domain-name:value "
+                                               "= 'd%d.example'] AND [x:y = 1]\"}", id, i, i),
+                             KZ_OK);
+        } else {
+            assert_int_equal(kz_buf_printf(&b, "{\"type\":\"indicator\",\"id\":\"%s\",\"pattern\":"
+                                               "\"[ipv4-addr:value = '192.0.%d.%d']\"}",
+                                           id, i / 256 % 256, i % 256), KZ_OK);
+        }
+    }
+    assert_int_equal(kz_buf_puts(&b, "]}"), KZ_OK);
+    *len = b.n;
+    return b.p;
+}
+
+/* kz_index_load on 1, 2 and 5 threads tells the same of every object, in input order, as adding
+ * them one by one does, and builds the same index. */
+static void test_index_load_is_the_same_on_any_number_of_threads(void **state)
+{
+    const int n = 5000; /* several batches */
+    size_t len;
+    char *doc = load_bundle(n, &len);
+    kz_buf first;
+    kz_index_stats st0;
+    (void)state;
+
+    kz_buf_init(&first, 0);
+    memset(&st0, 0, sizeof st0);
+    for (int round = 0; round < 4; round++) {
+        static const int threads[] = {0, 1, 2, 5}; /* 0: kz_index_add_text one by one */
+        kz_limits lim = kz_limits_default();
+        FILE *f = fmemopen(doc, len, "rb");
+        kz_reader *r = NULL;
+        kz_index *ix = new_index();
+        kz_index_stats st;
+        load_log ll;
+        kz_err err;
+
+        assert_non_null(f);
+        assert_int_equal(kz_reader_new(f, "bundle.json", &lim, &r, &err), KZ_OK);
+        kz_buf_init(&ll.log, 0);
+        ll.r = r;
+        if (threads[round] == 0) {
+            const char *text;
+            size_t tn;
+            kz_where w;
+            kz_rc rc;
+            while ((rc = kz_reader_next_raw(r, &text, &tn, &w, &err)) != KZ_ENOTFOUND) {
+                kz_index_loaded l = {text, tn, &w, KZ_IX_NOT_JSON, rc, &err, false};
+                if (rc == KZ_OK)
+                    l.rc = kz_index_add_text(ix, text, tn, &now_t, &l.kind, &l.added, &err);
+                if (l.rc == KZ_OK)
+                    l.err = NULL;
+                on_load(&ll, &l);
+            }
+        } else {
+            assert_int_equal(kz_index_load(ix, r, threads[round], &now_t, on_load, &ll, &err),
+                             KZ_OK);
+        }
+        build(ix);
+        kz_index_get_stats(ix, &st);
+        if (!(st.indicators > 4600 && st.cidr > 400 && st.exact > 3000))
+            fail_msg("%zu indicators, %zu cidr, %zu exact", st.indicators, st.cidr, st.exact);
+        if (round == 0) {
+            st0 = st;
+            assert_int_equal(kz_buf_append(&first, ll.log.p, ll.log.n), KZ_OK);
+            assert_non_null(strstr(first.p, "objects[5] kind=1 rc=0 added=0 -"));
+            assert_non_null(strstr(first.p, "expected a STIX object"));
+            assert_non_null(strstr(first.p, "an object with the member name \"type\" twice"));
+            assert_non_null(strstr(first.p, "valid_from"));
+        } else if (ll.log.n != first.n || memcmp(ll.log.p, first.p, first.n) != 0) {
+            fail_msg("%d threads told otherwise than one by one", threads[round]);
+        } else {
+            assert_memory_equal(&st, &st0, sizeof st);
+        }
+        /* The same index: a value of each kind hits the same indicators. */
+        {
+            hits h = match1(ix, "ipv4-addr", "value", "192.0.0.1");
+            assert_int_equal(h.n, 1);
+            assert_true(has(&h, 1));
+            h = match1(ix, "ipv4-addr", "value", "10.0.20.9");
+            assert_int_equal(h.n, 1);
+            assert_true(has(&h, 20));
+        }
+        kz_buf_free(&ll.log);
+        kz_reader_free(r);
+        fclose(f);
+        kz_index_free(ix);
+    }
+    kz_buf_free(&first);
+    free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_index_skips_inactive_indicators),
         cmocka_unit_test(test_index_rejects_malformed_indicators),
         cmocka_unit_test(test_index_add_text_kinds_and_messages),
+        cmocka_unit_test(test_index_load_is_the_same_on_any_number_of_threads),
         cmocka_unit_test(test_index_exact_values_hit_and_near_misses_do_not),
         cmocka_unit_test(test_index_in_set_hits_every_member),
         cmocka_unit_test(test_index_cidr_subset_edges),
