@@ -72,8 +72,59 @@ static const unsigned char cls[256] = {
     0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
 };
 
-/* True when p is a domain name by the strict rule above; *upper says whether it has capitals. */
-static bool domain_ok(const unsigned char *p, size_t n, bool *upper)
+#ifdef __SSE2__
+/* The classes of 16 bytes as bit masks (bit i for byte i). */
+typedef struct {
+    unsigned alpha, digit, hyphen, dot, upper;
+} dom_masks;
+
+static inline dom_masks dom_classes(__m128i v)
+{
+    const __m128i l = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    /* Signed compares: bytes >= 0x80 are negative and so neither letters nor digits. */
+    __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)),
+                                  _mm_cmpgt_epi8(_mm_set1_epi8('z' + 1), l));
+    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                  _mm_cmpgt_epi8(_mm_set1_epi8('9' + 1), v));
+    __m128i upper = _mm_and_si128(alpha, _mm_cmpgt_epi8(_mm_set1_epi8('Z' + 1), v));
+
+    return (dom_masks){(unsigned)_mm_movemask_epi8(alpha), (unsigned)_mm_movemask_epi8(digit),
+                       (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('-'))),
+                       (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.'))),
+                       (unsigned)_mm_movemask_epi8(upper)};
+}
+
+/*
+ * domain_ok for 4 <= n <= 32 bytes with 32 bytes readable at p, from bit masks of the byte
+ * classes instead of a loop with a branch per byte: every byte a letter, digit, '-' or '.'; no
+ * empty label (no '.' first, last or twice in a row); no '-' next to a '.' or at an end; a '.'
+ * at all; the last label letters only (two or more), or xn-- and more. Labels cannot pass 63.
+ */
+static bool domain_short(const unsigned char *p, size_t n, bool *upper)
+{
+    dom_masks a = dom_classes(_mm_loadu_si128((const __m128i *)(const void *)p));
+    dom_masks b = dom_classes(_mm_loadu_si128((const __m128i *)(const void *)(p + 16)));
+    uint32_t in = n == 32 ? 0xffffffffu : (1u << n) - 1, first = 1, last = 1u << (n - 1);
+    uint32_t alpha = (a.alpha | b.alpha << 16) & in, digit = (a.digit | b.digit << 16) & in;
+    uint32_t hyphen = (a.hyphen | b.hyphen << 16) & in, dot = (a.dot | b.dot << 16) & in;
+    uint32_t tld;
+    unsigned ld;
+
+    *upper = ((a.upper | b.upper << 16) & in) != 0;
+    if ((alpha | digit | hyphen | dot) != in || dot == 0 || (dot & (first | last | dot >> 1)) ||
+        (hyphen & (first | last | dot << 1 | dot >> 1)))
+        return false;
+    ld = 31u - (unsigned)__builtin_clz(dot); /* the last '.' */
+    tld = in & ~((2u << ld) - 1);
+    if ((alpha & tld) == tld)
+        return n - ld - 1 >= 2;
+    return n - ld - 1 >= 5 && strncasecmp((const char *)p + ld + 1, "xn--", 4) == 0;
+}
+#endif
+
+/* True when p is a domain name by the strict rule above; *upper says whether it has capitals.
+ * room: the bytes readable at p (n or more; with 32 the masks above decide). */
+static bool domain_ok(const unsigned char *p, size_t n, size_t room, bool *upper)
 {
     size_t label = 0, labels = 0, last = 0;
     bool tld_alpha = true, alpha = true; /* alpha: the label so far is all letters */
@@ -81,6 +132,12 @@ static bool domain_ok(const unsigned char *p, size_t n, bool *upper)
     *upper = false;
     if (n < 4 || n > 253)
         return false;
+#ifdef __SSE2__
+    if (n <= 32 && room >= 32)
+        return domain_short(p, n, upper);
+#else
+    (void)room;
+#endif
     for (size_t i = 0; i <= n; i++) {
         if (i == n || p[i] == '.') {
             if (label == 0 || label > 63 || p[i - 1] == '-')
@@ -117,8 +174,8 @@ static void add_domain(kz_log_reader *r, const unsigned char *p, size_t n, bool 
         kz__rec_add(r, "domain-name", "value", (const char *)p, n);
 }
 
-/* True when p is an e-mail address by the strict rule above. */
-static bool email_ok(const unsigned char *p, size_t n)
+/* True when p is an e-mail address by the strict rule above (room: bytes readable at p). */
+static bool email_ok(const unsigned char *p, size_t n, size_t room)
 {
     const unsigned char *at = memchr(p, '@', n);
     size_t local;
@@ -133,7 +190,7 @@ static bool email_ok(const unsigned char *p, size_t n)
         if (!(cls[p[i]] & (C_DIGIT | C_ALPHA)) && p[i] != '.' && p[i] != '_' && p[i] != '%' &&
             p[i] != '+' && p[i] != '-')
             return false;
-    return domain_ok(at + 1, n - local - 1, &upper);
+    return domain_ok(at + 1, n - local - 1, room - local - 1, &upper);
 }
 
 /* An IPv6 address (a zone after '%' dropped) or false. */
@@ -161,9 +218,10 @@ static bool try_ipv6(kz_log_reader *r, const unsigned char *p, size_t n)
 }
 
 /* One part of a token (no ':' in it): an e-mail address, an IPv4 address, a domain, a hash.
- * any and all are the OR and AND of the classes of p[0, n) when the caller has them (have). */
-static void part(kz_log_reader *r, const unsigned char *p, size_t n, bool have, unsigned any,
-                 unsigned all)
+ * any and all are the OR and AND of the classes of p[0, n) when the caller has them (have);
+ * room: the bytes readable at p (the rest of the line). */
+static void part(kz_log_reader *r, const unsigned char *p, size_t n, size_t room, bool have,
+                 unsigned any, unsigned all)
 {
     uint32_t addr;
     bool upper;
@@ -174,6 +232,7 @@ static void part(kz_log_reader *r, const unsigned char *p, size_t n, bool have, 
         while (n > 0 && p[0] == '.') {
             p++;
             n--;
+            room--;
         }
         have = false;
     }
@@ -186,13 +245,13 @@ static void part(kz_log_reader *r, const unsigned char *p, size_t n, bool have, 
         }
     }
     if (any & C_AT) {
-        if (email_ok(p, n))
+        if (email_ok(p, n, room))
             (void)kz__rec_email(r, (const char *)p, n);
     } else if (any & C_DOT) {
         if (!(any & C_ALPHA)) {
             if (kz_parse_ipv4((const char *)p, n, &addr))
                 kz__rec_add_ipv4(r, (const char *)p, n, addr);
-        } else if (domain_ok(p, n, &upper)) {
+        } else if (domain_ok(p, n, room, &upper)) {
             add_domain(r, p, n, upper);
         }
     } else if ((all & C_HEX) && (n == 32 || n == 40 || n == 64)) {
@@ -200,11 +259,13 @@ static void part(kz_log_reader *r, const unsigned char *p, size_t n, bool have, 
     }
 }
 
-/* A token holding '.', ':' or '@'; any and all: the OR and AND of its bytes' classes. */
-static void token(kz_log_reader *r, const unsigned char *p, size_t n, unsigned any, unsigned all)
+/* A token holding '.', ':' or '@'; any and all: the OR and AND of its bytes' classes; room: the
+ * bytes readable at p. */
+static void token(kz_log_reader *r, const unsigned char *p, size_t n, size_t room, unsigned any,
+                  unsigned all)
 {
     if (!(any & C_COLON)) {
-        part(r, p, n, true, any, all);
+        part(r, p, n, room, true, any, all);
         return;
     }
     if (try_ipv6(r, p, n))
@@ -217,7 +278,7 @@ static void token(kz_log_reader *r, const unsigned char *p, size_t n, unsigned a
     for (size_t i = 0, s = 0; i <= n; i++)
         if (i == n || p[i] == ':') {
             if (i >= s + 4)
-                part(r, p + s, i - s, false, 0, 0);
+                part(r, p + s, i - s, room - s, false, 0, 0);
             s = i + 1;
         }
 }
@@ -241,8 +302,9 @@ static bool url_trailer(const unsigned char *p, size_t n)
     return close > open;
 }
 
-/* The host of a URL (after "://", up to the end of the authority) as an address or domain. */
-static void url_host(kz_log_reader *r, const unsigned char *p, size_t n)
+/* The host of a URL (after "://", up to the end of the authority) as an address or domain;
+ * room: the bytes readable at p. */
+static void url_host(kz_log_reader *r, const unsigned char *p, size_t n, size_t room)
 {
     const unsigned char *at;
     size_t i = 0;
@@ -254,6 +316,7 @@ static void url_host(kz_log_reader *r, const unsigned char *p, size_t n)
     n = i;
     if ((at = memrchr(p, '@', n)) != NULL) { /* user:password@ */
         n -= (size_t)(at + 1 - p);
+        room -= (size_t)(at + 1 - p);
         p = at + 1;
     }
     if (n > 0 && p[0] == '[') {
@@ -269,7 +332,7 @@ static void url_host(kz_log_reader *r, const unsigned char *p, size_t n)
         n--;
     if (kz_parse_ipv4((const char *)p, n, &addr))
         kz__rec_add_ipv4(r, (const char *)p, n, addr);
-    else if (domain_ok(p, n, &upper))
+    else if (domain_ok(p, n, room, &upper))
         add_domain(r, p, n, upper);
 }
 
@@ -318,7 +381,7 @@ static size_t url(kz_log_reader *r, const unsigned char *p, size_t s, size_t i, 
     if (j == host || p[host] == '/')
         return i + 2;
     kz__rec_add(r, "url", "value", (const char *)p + s, j - s);
-    url_host(r, p + host, j - host);
+    url_host(r, p + host, j - host, n - host);
     return j;
 }
 
@@ -420,7 +483,7 @@ kz__line_result kz__text_line(kz_log_reader *r, kz_sv line)
         if ((any & C_COLON) && url_scheme(p, s, j, n))
             j = url(r, p, s, j, n);
         else if (any & (C_DOT | C_COLON | C_AT))
-            token(r, p + s, j - s, any, all);
+            token(r, p + s, j - s, n - s, any, all);
         else if ((all & C_HEX) && (j - s == 32 || j - s == 40 || j - s == 64))
             kz__rec_hash_hex(r, "file", (const char *)p + s, j - s);
         i = done = j;

@@ -234,6 +234,49 @@ static void test_text_tokens_at_every_offset(void **state)
     }
 }
 
+/* Domain names are checked two ways (bit masks when 32 bytes can be read at the name, a byte loop
+ * at the end of a line): the same names pass either way, at every length around 32. */
+static void test_text_domains_the_same_with_room_and_at_the_line_end(void **state)
+{
+    static const char *const names[] = {
+        "evil.example", "Evil.Example", "a.bc", "a.b", "a-.bc", "-a.bc", "a.-bc", "a..bc",
+        ".a.bc", "a.bc.", "ab", "abc.d1", "abc.xn--p1ai", "abc.XN--P1AI", "abc.xn--", "abc.xn-",
+        "x1-2.y-3.com", "a_b.com", "caf\xc3\xa9.example", "a.b.c.d.e.f.g.h.i.j.k.l.m.n.com",
+        "abcdefghijklmnopqrstuvwxyz01.com",  /* 32 bytes */
+        "abcdefghijklmnopqrstuvwxyz012.com", /* 33 */
+        "abcdefghijklmnopqrstuvwxyz0.com",   /* 31 */
+        "abcdefghijklmnopqrstuvwxyz012345.de", "b.abcdefghijklmnopqrstuvwxyz0123",
+        "b.abcdefghijklmnopqrstuvwxyz012-", "1.2.3.com", "a.b-c", "a.bc-d.ef",
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char roomy[128], at_end[128];
+        result a, b;
+        snprintf(roomy, sizeof roomy, "x %s %40s\n", names[i], "y");
+        snprintf(at_end, sizeof at_end, "x %s", names[i]);
+        read_str(roomy, KZ_LOG_TEXT, &a);
+        read_str(at_end, KZ_LOG_TEXT, &b);
+        if (a.nrec != b.nrec || (a.nrec == 1 && strcmp(a.recs[0], b.recs[0]) != 0))
+            fail_msg("%s: %zu record(s) \"%s\" with room, %zu \"%s\" at the line's end", names[i],
+                     a.nrec, a.nrec ? a.recs[0] : "", b.nrec, b.nrec ? b.recs[0] : "");
+    }
+    /* And what they give: the valid ones, lower-cased. */
+    {
+        result r;
+        read_str("x Evil.Example a.b.c.d.e.f.g.h.i.j.k.l.m.n.com abc.XN--P1AI a-.bc a..bc ab.c1 "
+                 "abcdefghijklmnopqrstuvwxyz01.com" "                                        \n",
+                 KZ_LOG_TEXT, &r);
+        assert_int_equal(r.nrec, 1);
+        HAS(r, 0, "domain-name|value|evil.example");
+        HAS(r, 0, "domain-name|value|a.b.c.d.e.f.g.h.i.j.k.l.m.n.com");
+        HAS(r, 0, "domain-name|value|abc.xn--p1ai");
+        HAS(r, 0, "domain-name|value|abcdefghijklmnopqrstuvwxyz01.com");
+        LACKS(r, 0, "a-.bc");
+        LACKS(r, 0, "a..bc");
+        LACKS(r, 0, "ab.c1");
+    }
+}
+
 static void test_text_trailing_dot_and_punctuation_are_dropped(void **state)
 {
     (void)state;
@@ -910,6 +953,7 @@ int main(void)
         cmocka_unit_test(test_text_near_misses_give_nothing),
         cmocka_unit_test(test_text_tokens_at_every_offset),
         cmocka_unit_test(test_text_trailing_dot_and_punctuation_are_dropped),
+        cmocka_unit_test(test_text_domains_the_same_with_room_and_at_the_line_end),
         cmocka_unit_test(test_text_reads_a_leading_timestamp),
         cmocka_unit_test(test_zeek_conn_gives_endpoints_ports_and_protocols),
         cmocka_unit_test(test_zeek_dns_http_ssl_files_x509),
