@@ -1013,6 +1013,10 @@ static int num(const char *p, size_t n)
     return v;
 }
 
+/* 10^(9 - d): what a fraction of d digits is multiplied by to be nanoseconds. */
+static const uint32_t frac_scale[10] = {1000000000, 100000000, 10000000, 1000000, 100000,
+                                        10000,      1000,      100,      10,      1};
+
 /* An ISO 8601 date and time (see log_int.h). */
 size_t kz__iso_time(const char *p, size_t n, kz_time *out)
 {
@@ -1024,14 +1028,16 @@ size_t kz__iso_time(const char *p, size_t n, kz_time *out)
 
     /* The lines of a log share their minute: the last valid "YYYY-MM-DDThh:mm" and its
      * seconds since the epoch are kept. */
-    static _Thread_local char last_min[16];
+    static _Thread_local uint64_t last_min[2]; /* zero: no minute yet (never a date's bytes) */
     static _Thread_local int64_t last_sec;
+    uint64_t head[2];
     int64_t minute;
 
     if (n < 19 || p[4] != '-' || p[7] != '-' || (p[10] != 'T' && p[10] != ' ') ||
         p[13] != ':' || p[16] != ':')
         return 0;
-    if (last_min[0] != '\0' && memcmp(p, last_min, 16) == 0) {
+    memcpy(head, p, 16);
+    if (head[0] == last_min[0] && head[1] == last_min[1]) { /* two loads, no call */
         minute = last_sec;
     } else {
         Y = num(p, 4), M = num(p + 5, 2), D = num(p + 8, 2);
@@ -1041,7 +1047,8 @@ size_t kz__iso_time(const char *p, size_t n, kz_time *out)
             return 0;
         minute = kz_time_days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 +
                  mi * 60;
-        memcpy(last_min, p, 16);
+        last_min[0] = head[0];
+        last_min[1] = head[1];
         last_sec = minute;
     }
     s = num(p + 17, 2);
@@ -1055,8 +1062,7 @@ size_t kz__iso_time(const char *p, size_t n, kz_time *out)
                 fd++;
             }
     }
-    for (int k = fd; k < 9; k++)
-        ns *= 10;
+    ns *= frac_scale[fd]; /* the fraction in nanoseconds */
     if (i < n && (p[i] == 'Z' || p[i] == 'z')) {
         i++;
     } else if (i + 2 < n && (p[i] == '+' || p[i] == '-') && (oh = num(p + i + 1, 2)) >= 0) {
@@ -1103,8 +1109,7 @@ bool kz__epoch_time(const char *p, size_t n, kz_time *out)
     }
     if (i != n)
         return false;
-    for (int k = fd; k < 9; k++)
-        ns *= 10;
+    ns *= frac_scale[fd]; /* the fraction in nanoseconds */
     out->sec = sec;
     out->nsec = (int32_t)ns;
     out->frac_digits = (int8_t)fd;
