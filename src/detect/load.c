@@ -45,7 +45,6 @@ typedef struct {
     size_t ndrop, capdrop;
     bool done;
     kz_rc rc; /* KZ_ENOMEM while reading (the items before it are whole) */
-    size_t failed_at;
 } load_batch;
 
 typedef struct load_par load_par;
@@ -107,7 +106,6 @@ static void read_batch(load_par *lp, kz_jtape *t, load_batch *b)
         if (it->rc != KZ_OK) {
             if (kz_grow(&b->errs, &b->caperrs, b->nerrs, sizeof *b->errs, 16) != KZ_OK) {
                 b->rc = KZ_ENOMEM;
-                b->failed_at = i;
                 b->n = i; /* the rest is never looked at */
                 return;
             }
@@ -292,10 +290,10 @@ kz_rc kz_index_load(kz_index *ix, kz_reader *r, int threads, const kz_time *now,
     pthread_mutex_init(&lp.mu, NULL);
     pthread_cond_init(&lp.work, NULL);
     pthread_cond_init(&lp.done, NULL);
-    lp.nslots = nw > 0 ? (size_t)nw * 2 + 2 : 1;
-    if ((lp.slot = calloc(lp.nslots, sizeof *lp.slot)) == NULL ||
+    if ((lp.slot = calloc(nw > 0 ? (size_t)nw * 2 + 2 : 1, sizeof *lp.slot)) == NULL ||
         (lp.w = calloc(nw > 0 ? (size_t)nw : 1, sizeof *lp.w)) == NULL)
         goto oom;
+    lp.nslots = nw > 0 ? (size_t)nw * 2 + 2 : 1; /* (par_free frees that many) */
     for (size_t i = 0; i < lp.nslots; i++)
         if (batch_init(&lp.slot[i]) != KZ_OK)
             goto oom;

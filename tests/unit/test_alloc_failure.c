@@ -1,6 +1,7 @@
 /*
  * test_alloc_failure.c - fails each allocation in turn while the parsers of untrusted bytes run
- * (the streaming reader with jansson, the STIX validator, the pattern parser, the store's put) and
+ * (the streaming reader with jansson, the STIX validator, the pattern parser, the JSON tape, the
+ * indicator index read on one and two threads, the store's put) and
  * checks that every run ends in a clean error or a clean success: never a crash, never a success
  * that lost data. The process's malloc family is replaced here (glibc's __libc_* underneath), so
  * jansson's and SQLite's allocations fail too. Under AddressSanitizer, which owns malloc, the test
@@ -15,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "kizuna/detect.h"
 #include "kizuna/pattern.h"
 #include "kizuna/stix.h"
 #include "kizuna/store.h"
@@ -194,6 +196,96 @@ static void test_pattern_parser_survives_each_failed_allocation(void **state)
     print_message("pattern parser: %ld allocations failed in turn\n", at);
 }
 
+static void count_added(void *ctx, const kz_index_loaded *l)
+{
+    *(long *)ctx += l->added;
+}
+
+/* The bundle's indicators read into an index on `threads` threads and the index built: the
+ * number added, or -1 when an allocation failed (KZ_ENOMEM said so). */
+static long load_and_build(int threads)
+{
+    kz_limits lim = kz_limits_default();
+    kz_time now = {1800000000, 0, 0};
+    FILE *f = fmemopen((void *)bundle, sizeof bundle - 1, "r");
+    kz_reader *r = NULL;
+    kz_index *ix = NULL;
+    long added = 0;
+    kz_err err;
+    kz_rc rc;
+
+    if (f == NULL)
+        return -1;
+    if ((rc = kz_reader_new(f, "t", &lim, &r, &err)) == KZ_OK &&
+        (rc = kz_index_new(&lim, &ix, &err)) == KZ_OK &&
+        (rc = kz_index_load(ix, r, threads, &now, count_added, &added, &err)) == KZ_OK)
+        rc = kz_index_build(ix, &err);
+    if (rc != KZ_OK) { /* the reader tells a failed allocation of its window as a read error */
+        assert_true(rc == KZ_ENOMEM || rc == KZ_EIO);
+        assert_true(err.msg[0] != '\0');
+        added = -1;
+    }
+    kz_index_free(ix);
+    kz_reader_free(r);
+    fclose(f);
+    return added;
+}
+
+static void test_index_load_survives_each_failed_allocation(void **state)
+{
+    (void)state;
+    for (int threads = 1; threads <= 2; threads++) {
+        long at;
+        assert_int_equal(load_and_build(threads), 1);
+        for (at = 0;; at++) {
+            long got;
+            arm(at);
+            got = load_and_build(threads);
+            disarm();
+            if (!failed) {
+                assert_int_equal(got, 1);
+                break;
+            }
+            assert_true(got == -1 || got == 1);
+            assert_true(at < 100000);
+        }
+        print_message("index load on %d thread(s): %ld allocations failed in turn\n", threads, at);
+    }
+}
+
+static void test_jtape_survives_each_failed_allocation(void **state)
+{
+    static const char line[] = "{\"event_type\":\"dns\",\"dns\":{\"rrname\":\"caf\\u00e9.example\","
+                               "\"answers\":[{\"rdata\":\"1.2.3.4\"},{\"rdata\":\"x\\ty\"}]},"
+                               "\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,"
+                               "\"k8\":8,\"k9\":9,\"k10\":10,\"k11\":11,\"k12\":12,\"k13\":13,"
+                               "\"k14\":14,\"k15\":15,\"k16\":16,\"k17\":17}";
+    long at;
+    (void)state;
+
+    for (at = 0;; at++) {
+        kz_jtape *t;
+        kz_err err;
+        kz_rc rc = KZ_ENOMEM;
+        arm(at);
+        if ((t = kz_jtape_new(64)) != NULL)
+            rc = kz_jtape_parse(t, line, sizeof line - 1, KZ_JT_REJECT_DUPLICATES, &err);
+        disarm();
+        if (!failed) {
+            assert_int_equal(rc, KZ_OK);
+            assert_int_equal(kz_jt_len(t, 0), 19);
+            kz_jtape_free(t);
+            break;
+        }
+        assert_int_equal(rc, KZ_ENOMEM);
+        if (t != NULL) /* no document after an error */
+            assert_int_equal(kz_jt_kind_of(t, 0), KZ_JT_NONE);
+        kz_jtape_free(t);
+        assert_true(at < 100000);
+    }
+    print_message("JSON tape: %ld allocations failed in turn\n", at);
+}
+
 static kz_rc count_row(void *ctx, const kz_row *row)
 {
     (void)row;
@@ -276,6 +368,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reader_and_validator_survive_each_failed_allocation),
         cmocka_unit_test(test_pattern_parser_survives_each_failed_allocation),
+        cmocka_unit_test(test_index_load_survives_each_failed_allocation),
+        cmocka_unit_test(test_jtape_survives_each_failed_allocation),
         cmocka_unit_test(test_store_put_survives_each_failed_allocation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
