@@ -306,28 +306,55 @@ static bool url_trailer(const unsigned char *p, size_t n)
  * room: the bytes readable at p. */
 static void url_host(kz_log_reader *r, const unsigned char *p, size_t n, size_t room)
 {
-    const unsigned char *at;
-    size_t i = 0;
+    size_t i = 0, end = n, start = 0, port = SIZE_MAX;
     uint32_t addr;
     bool upper;
 
-    while (i < n && p[i] != '/' && p[i] != '?' && p[i] != '#')
-        i++;
-    n = i;
-    if ((at = memrchr(p, '@', n)) != NULL) { /* user:password@ */
-        n -= (size_t)(at + 1 - p);
-        room -= (size_t)(at + 1 - p);
-        p = at + 1;
+#ifdef __SSE2__
+    /* With 32 bytes readable, the authority's end ('/', '?', '#'), the last '@' before it and the
+     * first ':' after that from bit masks; an authority longer than that goes the byte way. */
+    if (room >= 32) {
+        const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
+        const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+#define MASK32(c)                                                                                 \
+    ((uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a, _mm_set1_epi8(c))) |                          \
+     (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8(c))) << 16)
+        uint32_t in = n >= 32 ? 0xffffffffu : (1u << n) - 1;
+        uint32_t term = (MASK32('/') | MASK32('?') | MASK32('#')) & in;
+        if (term != 0 || n < 32) {
+            uint32_t upto, at, colon;
+            end = term != 0 ? (size_t)__builtin_ctz(term) : n;
+            upto = end >= 32 ? 0xffffffffu : (1u << end) - 1;
+            if ((at = MASK32('@') & upto) != 0)
+                start = 32 - (size_t)__builtin_clz(at); /* after the last '@' (< end <= 32) */
+            colon = MASK32(':') & upto & ~(start >= 32 ? 0xffffffffu : (1u << start) - 1);
+            port = colon != 0 ? (size_t)__builtin_ctz(colon) : end;
+        }
+#undef MASK32
     }
-    if (n > 0 && p[0] == '[') {
-        const unsigned char *rb = memchr(p, ']', n);
+#else
+    (void)room;
+#endif
+    if (port == SIZE_MAX) { /* the byte way */
+        const unsigned char *at;
+        while (i < n && p[i] != '/' && p[i] != '?' && p[i] != '#')
+            i++;
+        end = i;
+        if ((at = memrchr(p, '@', end)) != NULL) /* user:password@ */
+            start = (size_t)(at + 1 - p);
+        for (i = start; i < end && p[i] != ':'; i++)
+            ;
+        port = i;
+    }
+    if (start < end && p[start] == '[') {
+        const unsigned char *rb = memchr(p + start, ']', end - start);
         if (rb != NULL)
-            (void)try_ipv6(r, p + 1, (size_t)(rb - p - 1));
+            (void)try_ipv6(r, p + start + 1, (size_t)(rb - p - start - 1));
         return;
     }
-    for (i = 0; i < n && p[i] != ':'; i++)
-        ;
-    n = i;
+    room -= start;
+    p += start;
+    n = port - start;
     while (n > 0 && p[n - 1] == '.')
         n--;
     if (kz_parse_ipv4((const char *)p, n, &addr))

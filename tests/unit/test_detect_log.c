@@ -277,6 +277,45 @@ static void test_text_domains_the_same_with_room_and_at_the_line_end(void **stat
     }
 }
 
+/* A URL's host is found two ways too (masks with 32 bytes readable, bytes at a line's end): the
+ * same fields either way, with userinfo, ports, brackets, paths, queries and long hosts. */
+static void test_text_url_hosts_the_same_with_room_and_at_the_line_end(void **state)
+{
+    static const char *const urls[] = {
+        "http://evil.example/x", "http://EVIL.Example:8080/x?y#z", "http://user:pw@h.example/",
+        "http://a@b@c.example/", "http://@h.example", "http://h.example:", "http://1.2.3.4:80/",
+        "http://[2001:db8::1]:443/x", "http://[::1", "https://h.example./", "ftp://h.example..",
+        "http://x.example/@y:z", "http://x.example?q=a@b:c", "http://x.example#a@b",
+        "http://very-long-subdomain-name-here.another-label.example.com/x",
+        "http://u@very-long-subdomain-name-here.another-label.example.com:81/",
+        "http://abcdefghijklmnopqrstuvw.com/", /* host ends at byte 31 of the authority */
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        char roomy[256], at_end[256];
+        result a, b;
+        snprintf(roomy, sizeof roomy, "x %s %40s\n", urls[i], "y");
+        snprintf(at_end, sizeof at_end, "x %s", urls[i]);
+        read_str(roomy, KZ_LOG_TEXT, &a);
+        read_str(at_end, KZ_LOG_TEXT, &b);
+        if (a.nrec != b.nrec || (a.nrec == 1 && strcmp(a.recs[0], b.recs[0]) != 0))
+            fail_msg("%s: \"%s\" with room, \"%s\" at the line's end", urls[i],
+                     a.nrec ? a.recs[0] : "", b.nrec ? b.recs[0] : "");
+    }
+    {
+        result r;
+        read_str("x http://user:pw@EVIL.Example:8080/p?q=a@b:c#f http://[2001:db8::1]:443/x "
+                 "http://1.2.3.4:80/                                                      \n",
+                 KZ_LOG_TEXT, &r);
+        assert_int_equal(r.nrec, 1);
+        HAS(r, 0, "domain-name|value|evil.example");
+        HAS(r, 0, "ipv6-addr|value|2001:db8::1");
+        HAS(r, 0, "ipv4-addr|value|1.2.3.4");
+        LACKS(r, 0, "domain-name|value|b");
+        LACKS(r, 0, "domain-name|value|pw");
+    }
+}
+
 static void test_text_trailing_dot_and_punctuation_are_dropped(void **state)
 {
     (void)state;
@@ -954,6 +993,7 @@ int main(void)
         cmocka_unit_test(test_text_tokens_at_every_offset),
         cmocka_unit_test(test_text_trailing_dot_and_punctuation_are_dropped),
         cmocka_unit_test(test_text_domains_the_same_with_room_and_at_the_line_end),
+        cmocka_unit_test(test_text_url_hosts_the_same_with_room_and_at_the_line_end),
         cmocka_unit_test(test_text_reads_a_leading_timestamp),
         cmocka_unit_test(test_zeek_conn_gives_endpoints_ports_and_protocols),
         cmocka_unit_test(test_zeek_dns_http_ssl_files_x509),
