@@ -81,13 +81,10 @@ static void same(const kz_jtape *t, uint32_t v, const json_t *j)
             break;
         }
         case JSON_REAL: {
-            kz_sv s = kz_jt_num_text(t, v);
-            char *c = strndup(s.p, s.n);
-            if (c == NULL)
-                abort();
-            if (kz_jt_kind_of(t, v) != KZ_JT_REAL || strtod(c, NULL) != json_real_value(j))
+            double d;
+            if (kz_jt_kind_of(t, v) != KZ_JT_REAL || !kz_jt_real(t, v, &d) ||
+                d != json_real_value(j))
                 differ("a real");
-            free(c);
             break;
         }
         case JSON_TRUE:

@@ -294,6 +294,9 @@ kz_sv kz_jt_str(const kz_jtape *t, uint32_t v);
 kz_sv kz_jt_num_text(const kz_jtape *t, uint32_t v);
 /* True with *out when v is an integer. */
 bool kz_jt_int(const kz_jtape *t, uint32_t v, int64_t *out);
+/* True with *out (strtod's value, as jansson gives it) when v is a number, real or integer; false
+ * for anything else, or when out of memory (a number of 64 digits or more is copied). */
+bool kz_jt_real(const kz_jtape *t, uint32_t v, double *out);
 /* The value of member `key` of object obj (the last, should the name be there twice). */
 uint32_t kz_jt_get(const kz_jtape *t, uint32_t obj, const char *key);
 /* Array elements in order: the first, then each one's next; KZ_JT_NIL after the last. */

@@ -89,7 +89,6 @@ void kz_jtape_free(kz_jtape *t)
 static kz_rc syntax(const kz_jtape *t, size_t pos, const char *what, kz_err *err)
 {
     size_t line = 1, col = 1;
-    const char *end = pos >= t->n ? "" : NULL;
     char where[64];
 
     for (size_t i = 0; i < pos && i < t->n; i++) {
@@ -104,7 +103,7 @@ static kz_rc syntax(const kz_jtape *t, size_t pos, const char *what, kz_err *err
         snprintf(where, sizeof where, "column %zu", col);
     else
         snprintf(where, sizeof where, "line %zu, column %zu", line, col);
-    if (end != NULL)
+    if (pos >= t->n)
         return kz_fail(err, KZ_EINVAL, "%s: %s, found the end of the document", where, what);
     return kz_fail(err, KZ_EINVAL, "%s: %s", where, what);
 }
@@ -320,33 +319,41 @@ static kz_rc string(kz_jtape *t, size_t *pos, kz_err *err)
     }
 }
 
-/* Whether the number text p[0, len) (in the JSON grammar) fits: strtoll and strtod decide, as
- * in jansson. */
-static bool num_fits(const char *p, size_t len, bool real)
+/* strtod (real) or strtoll of the number text p[0, len), copied with a NUL (on the stack when
+ * short); *range is strto*'s ERANGE on overflow. False when out of memory. */
+static bool num_value(const char *p, size_t len, bool real, double *d, bool *range)
 {
     char small[64], *s = small;
-    bool ok;
 
-    if (!real) {
-        size_t digits = len - (p[0] == '-');
-        if (digits <= 18)
-            return true;
-    }
     if (len >= sizeof small && (s = malloc(len + 1)) == NULL)
         return false;
     memcpy(s, p, len);
     s[len] = '\0';
     errno = 0;
     if (real) {
-        double d = strtod(s, NULL);
-        ok = !((d == HUGE_VAL || d == -HUGE_VAL) && errno == ERANGE);
+        *d = strtod(s, NULL);
+        *range = (*d == HUGE_VAL || *d == -HUGE_VAL) && errno == ERANGE;
     } else {
-        (void)strtoll(s, NULL, 10);
-        ok = errno != ERANGE;
+        *d = (double)strtoll(s, NULL, 10);
+        *range = errno == ERANGE;
     }
     if (s != small)
         free(s);
-    return ok;
+    return true;
+}
+
+/* Whether the number text p[0, len) (in the JSON grammar) fits: strtoll and strtod decide, as
+ * in jansson (1 fits, 0 does not, -1 out of memory). */
+static int num_fits(const char *p, size_t len, bool real)
+{
+    double d;
+    bool range;
+
+    if (!real && len - (p[0] == '-') <= 18) /* 18 digits always fit */
+        return 1;
+    if (!num_value(p, len, real, &d, &range))
+        return -1;
+    return !range;
 }
 
 /* A number at *pos: an entry, *pos after it. */
@@ -385,9 +392,13 @@ static kz_rc number(kz_jtape *t, size_t *pos, kz_err *err)
         while (i < n && is_digit((unsigned char)p[i]))
             i++;
     }
-    if (!num_fits(p + start, i - start, real))
-        return syntax(t, start, real ? "a real number too large for a double"
-                                     : "an integer too large for 64 bits", err);
+    switch (num_fits(p + start, i - start, real)) {
+        case -1: return kz_fail(err, KZ_ENOMEM, "out of memory");
+        case 0:
+            return syntax(t, start, real ? "a real number too large for a double"
+                                         : "an integer too large for 64 bits", err);
+        default: break;
+    }
     if (push(t, real ? KZ_JT_REAL : KZ_JT_INT, start, i - start) == NULL)
         return kz_fail(err, KZ_ENOMEM, "out of memory");
     *pos = i;
@@ -695,6 +706,16 @@ bool kz_jt_int(const kz_jtape *t, uint32_t v, int64_t *out)
         m = m * 10 + (uint64_t)(p[i] - '0');
     *out = neg ? (int64_t)(0 - m) : (int64_t)m;
     return true;
+}
+
+bool kz_jt_real(const kz_jtape *t, uint32_t v, double *out)
+{
+    const jt_tok *k = at(t, v);
+    bool range;
+
+    if (k == NULL || (k->kind != KZ_JT_INT && k->kind != KZ_JT_REAL))
+        return false;
+    return num_value(t->in + k->off, k->len, k->kind == KZ_JT_REAL, out, &range);
 }
 
 uint32_t kz_jt_member_first(const kz_jtape *t, uint32_t obj)

@@ -476,17 +476,12 @@ static unsigned guess_key(kz_sv k)
     return 0;
 }
 
-/* A JSON real's value (the tape keeps its text). */
+/* A JSON real's value, or -1 (no Zeek time or duration). */
 static double real_of(const kz_jtape *t, uint32_t v)
 {
-    kz_sv s = kz_jt_num_text(t, v);
-    char num[64];
+    double d;
 
-    if (s.n == 0 || s.n >= sizeof num)
-        return -1; /* no Zeek time or duration is written that long */
-    memcpy(num, s.p, s.n);
-    num[s.n] = '\0';
-    return strtod(num, NULL);
+    return kz_jt_real(t, v, &d) ? d : -1;
 }
 
 /* One JSON scalar of a field with a role: strings as they are, integers and reals as text. */

@@ -373,12 +373,9 @@ static json_t *tape_to_json(const kz_jtape *t, uint32_t v)
             j = json_integer(i);
             break;
         case KZ_JT_REAL: {
-            kz_sv s = kz_jt_num_text(t, v);
-            char buf[64];
-            assert_true(s.n < sizeof buf);
-            memcpy(buf, s.p, s.n);
-            buf[s.n] = '\0';
-            j = json_real(strtod(buf, NULL));
+            double d;
+            assert_true(kz_jt_real(t, v, &d));
+            j = json_real(d);
             break;
         }
         case KZ_JT_TRUE: j = json_true(); break;
@@ -414,6 +411,12 @@ static void test_jtape_reads_members_arrays_and_scalars(void **state)
     assert_true(i == INT64_MIN);
     assert_int_equal(kz_jt_kind_of(t, kz_jt_get(t, 0, "r")), KZ_JT_REAL);
     assert_false(kz_jt_int(t, kz_jt_get(t, 0, "r"), &i));
+    {
+        double d;
+        assert_true(kz_jt_real(t, kz_jt_get(t, 0, "r"), &d) && d == 1500.0);
+        assert_true(kz_jt_real(t, kz_jt_get(t, 0, "i"), &d) && d == -42.0);
+        assert_false(kz_jt_real(t, kz_jt_get(t, 0, "s"), &d));
+    }
     assert_true(kz_sv_eq_c(kz_jt_num_text(t, kz_jt_get(t, 0, "r")), "1.5e3"));
     assert_int_equal(kz_jt_kind_of(t, kz_jt_get(t, 0, "t")), KZ_JT_TRUE);
     assert_int_equal(kz_jt_kind_of(t, kz_jt_get(t, 0, "f")), KZ_JT_FALSE);
